@@ -1,0 +1,109 @@
+package kernel
+
+// ConvGeom describes a 2-D convolution (or pooling) window over one image:
+// the input planes, kernel, stride, padding, dilation and the output size.
+type ConvGeom struct {
+	C, H, W int // input channels and spatial size
+	KH, KW  int // kernel
+	SH, SW  int // stride
+	PH, PW  int // padding (both sides)
+	DH, DW  int // dilation
+	OH, OW  int // output size
+}
+
+// ColRows is the number of rows of the im2col matrix: C·KH·KW.
+func (g *ConvGeom) ColRows() int { return g.C * g.KH * g.KW }
+
+// outRange returns the output columns [lo, hi) whose input column
+// ow·stride − pad + off lies inside [0, size).
+func outRange(off, stride, pad, size, outSize int) (lo, hi int) {
+	// need 0 <= ow*stride - pad + off < size
+	lo = 0
+	if s := pad - off; s > 0 {
+		lo = (s + stride - 1) / stride
+	}
+	hi = outSize
+	if lim := size + pad - off; lim <= 0 {
+		hi = 0
+	} else if h := (lim + stride - 1) / stride; h < hi {
+		hi = h
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// Im2col writes the column matrix of one image src (C×H×W) into col: row
+// (c·KH+i)·KW+j, column oh·OW+ow holds the input under kernel tap (i, j) for
+// output (oh, ow), or 0 in the padding. Rows are ld elements apart, so the
+// columns of several images can sit side by side in one matrix.
+func Im2col(g *ConvGeom, src, col []float32, ld int) {
+	plane := g.H * g.W
+	row := 0
+	for c := 0; c < g.C; c++ {
+		s := src[c*plane : (c+1)*plane]
+		for i := 0; i < g.KH; i++ {
+			hOff := i * g.DH
+			ohLo, ohHi := outRange(hOff, g.SH, g.PH, g.H, g.OH)
+			for j := 0; j < g.KW; j++ {
+				wOff := j * g.DW
+				owLo, owHi := outRange(wOff, g.SW, g.PW, g.W, g.OW)
+				dst := col[row*ld : row*ld+g.OH*g.OW]
+				row++
+				clear(dst[:ohLo*g.OW])
+				clear(dst[ohHi*g.OW:])
+				for oh := ohLo; oh < ohHi; oh++ {
+					d := dst[oh*g.OW : (oh+1)*g.OW]
+					ih := oh*g.SH - g.PH + hOff
+					sr := s[ih*g.W:]
+					clear(d[:owLo])
+					clear(d[owHi:])
+					iw := owLo*g.SW - g.PW + wOff
+					if g.SW == 1 {
+						copy(d[owLo:owHi], sr[iw:])
+						continue
+					}
+					for ow := owLo; ow < owHi; ow++ {
+						d[ow] = sr[iw]
+						iw += g.SW
+					}
+				}
+			}
+		}
+	}
+}
+
+// Col2im is the adjoint of Im2col: it adds each entry of col back onto the
+// input position it was read from, accumulating into dst (C×H×W).
+func Col2im(g *ConvGeom, col []float32, ld int, dst []float32) {
+	plane := g.H * g.W
+	row := 0
+	for c := 0; c < g.C; c++ {
+		s := dst[c*plane : (c+1)*plane]
+		for i := 0; i < g.KH; i++ {
+			hOff := i * g.DH
+			ohLo, ohHi := outRange(hOff, g.SH, g.PH, g.H, g.OH)
+			for j := 0; j < g.KW; j++ {
+				wOff := j * g.DW
+				owLo, owHi := outRange(wOff, g.SW, g.PW, g.W, g.OW)
+				src := col[row*ld : row*ld+g.OH*g.OW]
+				row++
+				for oh := ohLo; oh < ohHi; oh++ {
+					d := src[oh*g.OW : (oh+1)*g.OW]
+					ih := oh*g.SH - g.PH + hOff
+					sr := s[ih*g.W:]
+					iw := owLo*g.SW - g.PW + wOff
+					if g.SW == 1 {
+						AddTo(sr[iw:iw+owHi-owLo], d[owLo:owHi])
+						continue
+					}
+					for ow := owLo; ow < owHi; ow++ {
+						sr[iw] += d[ow]
+						iw += g.SW
+					}
+				}
+			}
+		}
+	}
+}

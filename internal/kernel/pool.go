@@ -1,0 +1,145 @@
+package kernel
+
+import "math"
+
+// MaxPoolPlane computes max pooling of one H×W plane into dst (OH×OW), as
+// torch's max_pool2d: padding counts as −∞ and never wins. argmax receives
+// the flat input index of each maximum (for the backward pass); a NaN in the
+// window wins, as in torch.
+func MaxPoolPlane(g *ConvGeom, src, dst []float32, argmax []int32) {
+	for oh := 0; oh < g.OH; oh++ {
+		h0 := oh*g.SH - g.PH
+		for ow := 0; ow < g.OW; ow++ {
+			w0 := ow*g.SW - g.PW
+			best, at := float32(math.Inf(-1)), int32(-1)
+			for i := 0; i < g.KH; i++ {
+				ih := h0 + i*g.DH
+				if ih < 0 || ih >= g.H {
+					continue
+				}
+				row := src[ih*g.W:]
+				for j := 0; j < g.KW; j++ {
+					iw := w0 + j*g.DW
+					if iw < 0 || iw >= g.W {
+						continue
+					}
+					if v := row[iw]; v > best || v != v || at < 0 {
+						best, at = v, int32(ih*g.W+iw)
+						if v != v {
+							i = g.KH // NaN propagates: stop searching
+							break
+						}
+					}
+				}
+			}
+			dst[oh*g.OW+ow] = best
+			argmax[oh*g.OW+ow] = at
+		}
+	}
+}
+
+// MaxPoolPlaneBackward adds each output gradient onto the input position
+// that won the forward pass.
+func MaxPoolPlaneBackward(gy []float32, argmax []int32, gx []float32) {
+	for i, at := range argmax {
+		if at >= 0 {
+			gx[at] += gy[i]
+		}
+	}
+}
+
+// avgWindow returns the clipped window [lo, hi) along one axis and the
+// extent used by count_include_pad (clipped to the padded input only).
+func avgWindow(o, stride, pad, k, size int) (lo, hi, padded int) {
+	lo = o*stride - pad
+	hi = min(lo+k, size+pad)
+	padded = hi - lo
+	return max(lo, 0), min(hi, size), padded
+}
+
+// AvgPoolPlane computes average pooling of one plane as torch's avg_pool2d:
+// with countIncludePad the divisor counts padding positions (but not the
+// overhang that ceil_mode adds past the padding); divisor > 0 overrides it.
+func AvgPoolPlane(g *ConvGeom, countIncludePad bool, divisor int, src, dst []float32) {
+	for oh := 0; oh < g.OH; oh++ {
+		h0, h1, ph := avgWindow(oh, g.SH, g.PH, g.KH, g.H)
+		for ow := 0; ow < g.OW; ow++ {
+			w0, w1, pw := avgWindow(ow, g.SW, g.PW, g.KW, g.W)
+			var s float32
+			for ih := h0; ih < h1; ih++ {
+				for _, v := range src[ih*g.W+w0 : ih*g.W+w1] {
+					s += v
+				}
+			}
+			dst[oh*g.OW+ow] = s / float32(poolDivisor(countIncludePad, divisor, ph*pw, (h1-h0)*(w1-w0)))
+		}
+	}
+}
+
+func poolDivisor(countIncludePad bool, override, padded, valid int) int {
+	switch {
+	case override > 0:
+		return override
+	case countIncludePad:
+		return padded
+	default:
+		return max(valid, 1)
+	}
+}
+
+// AvgPoolPlaneBackward spreads each output gradient evenly over its window.
+func AvgPoolPlaneBackward(g *ConvGeom, countIncludePad bool, divisor int, gy, gx []float32) {
+	for oh := 0; oh < g.OH; oh++ {
+		h0, h1, ph := avgWindow(oh, g.SH, g.PH, g.KH, g.H)
+		for ow := 0; ow < g.OW; ow++ {
+			w0, w1, pw := avgWindow(ow, g.SW, g.PW, g.KW, g.W)
+			v := gy[oh*g.OW+ow] / float32(poolDivisor(countIncludePad, divisor, ph*pw, (h1-h0)*(w1-w0)))
+			for ih := h0; ih < h1; ih++ {
+				row := gx[ih*g.W+w0 : ih*g.W+w1]
+				for j := range row {
+					row[j] += v
+				}
+			}
+		}
+	}
+}
+
+// adaptiveRange is torch's adaptive pooling window along one axis:
+// [⌊o·in/out⌋, ⌈(o+1)·in/out⌉).
+func adaptiveRange(o, in, out int) (int, int) {
+	return o * in / out, ((o+1)*in + out - 1) / out
+}
+
+// AdaptiveAvgPoolPlane averages one H×W plane into OH×OW cells.
+func AdaptiveAvgPoolPlane(h, w, oh, ow int, src, dst []float32) {
+	for i := 0; i < oh; i++ {
+		h0, h1 := adaptiveRange(i, h, oh)
+		for j := 0; j < ow; j++ {
+			w0, w1 := adaptiveRange(j, w, ow)
+			var s float32
+			for y := h0; y < h1; y++ {
+				for _, v := range src[y*w+w0 : y*w+w1] {
+					s += v
+				}
+			}
+			dst[i*ow+j] = s / float32((h1-h0)*(w1-w0))
+		}
+	}
+}
+
+// AdaptiveAvgPoolPlaneBackward spreads each cell's gradient over its window.
+func AdaptiveAvgPoolPlaneBackward(h, w, oh, ow int, gy, gx []float32) {
+	for i := 0; i < oh; i++ {
+		h0, h1 := adaptiveRange(i, h, oh)
+		for j := 0; j < ow; j++ {
+			w0, w1 := adaptiveRange(j, w, ow)
+			v := gy[i*ow+j] / float32((h1-h0)*(w1-w0))
+			for y := h0; y < h1; y++ {
+				row := gx[y*w+w0 : y*w+w1]
+				for k := range row {
+					row[k] += v
+				}
+			}
+		}
+	}
+}

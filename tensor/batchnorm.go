@@ -1,0 +1,154 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/convnet/convnet/internal/kernel"
+)
+
+var opBatchNorm = registerOp("batch_norm")
+
+// BatchNormOptions hold batch normalisation's mode and constants.
+type BatchNormOptions struct {
+	Training bool
+	Momentum float64 // weight of the new batch in the running statistics (torch: 0.1)
+	Eps      float64 // added to the variance (torch: 1e-5)
+}
+
+// BatchNorm normalises x (N×C×…) per channel, as torch's batch_norm. In
+// training it uses the batch's statistics and, when runningMean and
+// runningVar are given, updates them in place with momentum (the variance
+// unbiased, as torch); in evaluation it uses the running statistics. weight
+// and bias (the affine transform) may be nil.
+func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOptions) *Tensor {
+	if len(x.shape) < 2 {
+		panic(fmt.Sprintf("tensor: BatchNorm of %v needs N×C×…", x.shape))
+	}
+	n, c := x.shape[0], x.shape[1]
+	for _, p := range []*Tensor{weight, bias, runningMean, runningVar} {
+		if p != nil && len(p.data) != c {
+			panic(fmt.Sprintf("tensor: BatchNorm parameter %v for %d channels", p.shape, c))
+		}
+	}
+	if !o.Training && (runningMean == nil || runningVar == nil) {
+		panic("tensor: BatchNorm in evaluation needs running statistics")
+	}
+	plane := len(x.data) / max(1, n*c)
+	count := n * plane
+	if o.Training && count <= 1 {
+		panic(fmt.Sprintf("tensor: BatchNorm in training needs more than one value per channel, got input %v", x.shape))
+	}
+	mean := make([]float32, c)
+	invStd := make([]float32, c)
+	out := result(cloneInts(x.shape), x, weight, bias)
+	kernel.Parallel(c, 1, func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			var m, v float64
+			if o.Training {
+				m, v = channelStats(x.data, n, c, plane, ch)
+				if runningMean != nil {
+					mom := o.Momentum
+					runningMean.data[ch] = float32((1-mom)*float64(runningMean.data[ch]) + mom*m)
+					unbiased := v * float64(count) / float64(count-1)
+					runningVar.data[ch] = float32((1-mom)*float64(runningVar.data[ch]) + mom*unbiased)
+				}
+			} else {
+				m, v = float64(runningMean.data[ch]), float64(runningVar.data[ch])
+			}
+			is := 1 / math.Sqrt(v+o.Eps)
+			mean[ch], invStd[ch] = float32(m), float32(is)
+			scale, shift := float32(is), float32(-m*is)
+			if weight != nil {
+				scale *= weight.data[ch]
+				shift *= weight.data[ch]
+			}
+			if bias != nil {
+				shift += bias.data[ch]
+			}
+			for b := 0; b < n; b++ {
+				off := (b*c + ch) * plane
+				src, dst := x.data[off:off+plane], out.data[off:off+plane]
+				for i, xv := range src {
+					dst[i] = xv*scale + shift
+				}
+			}
+		}
+	})
+	return record(out, opBatchNorm, func(out *Tensor) {
+		batchNormBackward(x, weight, bias, out.grad.data, mean, invStd, o.Training)
+	}, x, weight, bias)
+}
+
+// channelStats returns the mean and biased variance of one channel, in float64.
+func channelStats(x []float32, n, c, plane, ch int) (mean, variance float64) {
+	var s float64
+	for b := 0; b < n; b++ {
+		for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
+			s += float64(v)
+		}
+	}
+	count := float64(n * plane)
+	mean = s / count
+	var ss float64
+	for b := 0; b < n; b++ {
+		for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
+			d := float64(v) - mean
+			ss += d * d
+		}
+	}
+	return mean, ss / count
+}
+
+func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, training bool) {
+	n, c := x.shape[0], x.shape[1]
+	plane := len(x.data) / max(1, n*c)
+	dx, betaX := gradSlot(x)
+	dw, betaW := gradSlot(weight)
+	db, betaB := gradSlot(bias)
+	kernel.Parallel(c, 1, func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			// Σg and Σg·x̂ over the channel.
+			var sg, sgx float64
+			m, is := mean[ch], invStd[ch]
+			for b := 0; b < n; b++ {
+				off := (b*c + ch) * plane
+				for i, gv := range g[off : off+plane] {
+					sg += float64(gv)
+					sgx += float64(gv) * float64((x.data[off+i]-m)*is)
+				}
+			}
+			if dw != nil {
+				dw[ch] = accum(dw[ch], betaW, float32(sgx))
+			}
+			if db != nil {
+				db[ch] = accum(db[ch], betaB, float32(sg))
+			}
+			if dx == nil {
+				continue
+			}
+			w := float32(1)
+			if weight != nil {
+				w = weight.data[ch]
+			}
+			k := w * is
+			// training: dx = w·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)); eval: dx = w·σ⁻¹·g
+			var mg, mgx float32
+			if training {
+				cnt := float64(n * plane)
+				mg, mgx = float32(sg/cnt), float32(sgx/cnt)
+			}
+			for b := 0; b < n; b++ {
+				off := (b*c + ch) * plane
+				for i, gv := range g[off : off+plane] {
+					xh := (x.data[off+i] - m) * is
+					v := k * (gv - mg - xh*mgx)
+					if betaX != 0 {
+						v += dx[off+i]
+					}
+					dx[off+i] = v
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,200 @@
+package tensor
+
+import "fmt"
+
+type binaryKind int
+
+const (
+	kindAdd binaryKind = iota
+	kindSub
+	kindMul
+	kindDiv
+)
+
+var (
+	opAdd = registerOp("add")
+	opSub = registerOp("sub")
+	opMul = registerOp("mul")
+	opDiv = registerOp("div")
+)
+
+var binaryOpNames = [...]string{kindAdd: opAdd, kindSub: opSub, kindMul: opMul, kindDiv: opDiv}
+
+// Add returns a + b, broadcasting as torch does.
+func Add(a, b *Tensor) *Tensor { return binary(kindAdd, a, b) }
+
+// Sub returns a − b, broadcasting as torch does.
+func Sub(a, b *Tensor) *Tensor { return binary(kindSub, a, b) }
+
+// Mul returns a ⊙ b (element-wise), broadcasting as torch does.
+func Mul(a, b *Tensor) *Tensor { return binary(kindMul, a, b) }
+
+// Div returns a ⊘ b (element-wise), broadcasting as torch does.
+func Div(a, b *Tensor) *Tensor { return binary(kindDiv, a, b) }
+
+func apply(k binaryKind, x, y float32) float32 {
+	switch k {
+	case kindAdd:
+		return x + y
+	case kindSub:
+		return x - y
+	case kindMul:
+		return x * y
+	default:
+		return x / y
+	}
+}
+
+func binary(k binaryKind, a, b *Tensor) *Tensor {
+	name := binaryOpNames[k]
+	same := sameShape(a.shape, b.shape)
+	var outShape []int
+	if same {
+		outShape = cloneInts(a.shape)
+	} else {
+		outShape = broadcastShape(name, a.shape, b.shape)
+	}
+	out := result(outShape, a, b)
+	o, x, y := out.data, a.data, b.data
+	if same {
+		switch k {
+		case kindAdd:
+			for i := range o {
+				o[i] = x[i] + y[i]
+			}
+		case kindSub:
+			for i := range o {
+				o[i] = x[i] - y[i]
+			}
+		case kindMul:
+			for i := range o {
+				o[i] = x[i] * y[i]
+			}
+		case kindDiv:
+			for i := range o {
+				o[i] = x[i] / y[i]
+			}
+		}
+	} else {
+		forEachBroadcast(outShape, a.shape, b.shape, func(i, ia, ib int) { o[i] = apply(k, x[ia], y[ib]) })
+	}
+	return record(out, name, func(out *Tensor) { binaryBackward(k, a, b, out) }, a, b)
+}
+
+func binaryBackward(k binaryKind, a, b, out *Tensor) {
+	g := out.grad.data
+	ga, betaA := gradSlot(a)
+	gb, betaB := gradSlot(b)
+	if ga != nil && betaA == 0 {
+		clear(ga)
+	}
+	if gb != nil && betaB == 0 {
+		clear(gb)
+	}
+	x, y := a.data, b.data
+	forEachBroadcast(out.shape, a.shape, b.shape, func(i, ia, ib int) {
+		gi := g[i]
+		switch k {
+		case kindAdd:
+			if ga != nil {
+				ga[ia] += gi
+			}
+			if gb != nil {
+				gb[ib] += gi
+			}
+		case kindSub:
+			if ga != nil {
+				ga[ia] += gi
+			}
+			if gb != nil {
+				gb[ib] -= gi
+			}
+		case kindMul:
+			if ga != nil {
+				ga[ia] += gi * y[ib]
+			}
+			if gb != nil {
+				gb[ib] += gi * x[ia]
+			}
+		case kindDiv:
+			if ga != nil {
+				ga[ia] += gi / y[ib]
+			}
+			if gb != nil {
+				gb[ib] -= gi * x[ia] / (y[ib] * y[ib])
+			}
+		}
+	})
+}
+
+var (
+	opAddScalar = registerOp("add_scalar")
+	opMulScalar = registerOp("mul_scalar")
+	opReLU      = registerOp("relu")
+)
+
+// AddScalar returns t + s.
+func AddScalar(t *Tensor, s float32) *Tensor {
+	out := result(cloneInts(t.shape), t)
+	for i, v := range t.data {
+		out.data[i] = v + s
+	}
+	return record(out, opAddScalar, func(out *Tensor) { accumulate(t, out.grad.data) }, t)
+}
+
+// MulScalar returns t · s.
+func MulScalar(t *Tensor, s float32) *Tensor {
+	out := result(cloneInts(t.shape), t)
+	for i, v := range t.data {
+		out.data[i] = v * s
+	}
+	return record(out, opMulScalar, func(out *Tensor) {
+		dst, beta := gradSlot(t)
+		if beta == 0 {
+			clear(dst)
+		}
+		for i, g := range out.grad.data {
+			dst[i] += g * s
+		}
+	}, t)
+}
+
+// ReLU returns max(t, 0) element-wise.
+func ReLU(t *Tensor) *Tensor {
+	out := result(cloneInts(t.shape), t)
+	for i, v := range t.data {
+		out.data[i] = max(v, 0)
+	}
+	return record(out, opReLU, func(out *Tensor) { reluBackward(t, out) }, t)
+}
+
+// reluBackward passes the gradient where the output is positive, as torch's
+// threshold_backward does (the gradient at exactly 0 is 0).
+func reluBackward(in, out *Tensor) {
+	dst, beta := gradSlot(in)
+	g, y := out.grad.data, out.data
+	if beta == 0 {
+		for i, v := range y {
+			if v > 0 {
+				dst[i] = g[i]
+			} else {
+				dst[i] = 0
+			}
+		}
+		return
+	}
+	for i, v := range y {
+		if v > 0 {
+			dst[i] += g[i]
+		}
+	}
+}
+
+// Neg returns −t.
+func Neg(t *Tensor) *Tensor { return MulScalar(t, -1) }
+
+func checkSameShape(op string, a, b *Tensor) {
+	if !sameShape(a.shape, b.shape) {
+		panic(fmt.Sprintf("tensor: %s shapes %v and %v differ", op, a.shape, b.shape))
+	}
+}
