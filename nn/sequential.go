@@ -1,0 +1,63 @@
+package nn
+
+import (
+	"strconv"
+
+	"github.com/convnet/convnet/tensor"
+)
+
+// Sequential is torch.nn.Sequential: children named "0", "1", … run in order.
+type Sequential struct {
+	Base
+	Layers []Module
+}
+
+// NewSequential chains the layers.
+func NewSequential(layers ...Module) *Sequential {
+	s := &Sequential{}
+	for _, l := range layers {
+		s.Append(l)
+	}
+	return s
+}
+
+// Append adds a layer at the end, named by its index.
+func (s *Sequential) Append(l Module) {
+	s.RegisterModule(strconv.Itoa(len(s.Layers)), l)
+	s.Layers = append(s.Layers, l)
+}
+
+// Forward runs x through every layer.
+func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range s.Layers {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+// Concat runs each branch on the same input and joins their outputs along
+// the channels, as an Inception module does. Branches are named "0", "1", …
+// unless registered on a parent under other names.
+type Concat struct {
+	Base
+	Branches []Module
+}
+
+// NewConcat returns a module that concatenates the branches' outputs.
+func NewConcat(branches ...Module) *Concat {
+	c := &Concat{}
+	for i, b := range branches {
+		c.RegisterModule(strconv.Itoa(i), b)
+		c.Branches = append(c.Branches, b)
+	}
+	return c
+}
+
+// Forward runs every branch on x and concatenates along dimension 1.
+func (c *Concat) Forward(x *tensor.Tensor) *tensor.Tensor {
+	outs := make([]*tensor.Tensor, len(c.Branches))
+	for i, b := range c.Branches {
+		outs[i] = b.Forward(x)
+	}
+	return tensor.Concat(outs, 1)
+}
