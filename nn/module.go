@@ -108,12 +108,17 @@ func join(prefix, name string) string {
 }
 
 // Parameters returns every parameter with its dotted name, in the order of
-// torch's named_parameters.
+// torch's named_parameters: a tensor registered in several places is listed
+// once, under its first name, so an optimizer updates it once.
 func Parameters(m Module) []Named {
 	var out []Named
+	seen := map[*tensor.Tensor]bool{}
 	Walk(m, func(path string, m Module) {
 		for _, p := range m.base().params {
-			out = append(out, Named{join(path, p.Name), p.Tensor})
+			if !seen[p.Tensor] {
+				seen[p.Tensor] = true
+				out = append(out, Named{join(path, p.Name), p.Tensor})
+			}
 		}
 	})
 	return out

@@ -144,6 +144,9 @@ func (o *Adam) LoadState(st State) error {
 	if err := checkKind(st, o.kind()); err != nil {
 		return err
 	}
+	if err := checkKeys(st, len(o.params), []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, []string{"lr", "beta1"}, []string{"step"}); err != nil {
+		return err
+	}
 	var err error
 	var m, v, vm [][]float32
 	if m, err = loadBuffers(st, "exp_avg", o.params); err != nil {
@@ -157,9 +160,20 @@ func (o *Adam) LoadState(st State) error {
 	}
 	steps := make([]int, len(o.params))
 	for i := range steps {
-		steps[i] = int(st.Scalars[bufferName(i, "step")])
+		s := st.Scalars[bufferName(i, "step")]
+		if s < 0 || s != math.Trunc(s) || s > 1<<53 {
+			return &StateError{fmt.Sprintf("parameter %d: step count %v", i, s)}
+		}
+		steps[i] = int(s)
 		if (steps[i] > 0) != (m[i] != nil && v[i] != nil) {
 			return &StateError{fmt.Sprintf("parameter %d: step count and moments disagree", i)}
+		}
+		if o.cfg.AMSGrad && steps[i] > 0 && vm[i] == nil {
+			return &StateError{fmt.Sprintf("parameter %d: AMSGrad state lacks %s", i, bufferName(i, "max_exp_avg_sq"))}
+		}
+		if !o.cfg.AMSGrad && vm[i] != nil {
+			// Step would apply AMSGrad wherever the buffer exists.
+			return &StateError{fmt.Sprintf("parameter %d: %s given to %s without AMSGrad", i, bufferName(i, "max_exp_avg_sq"), o.kind())}
 		}
 	}
 	o.m, o.v, o.vm, o.step = m, v, vm, steps

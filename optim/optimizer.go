@@ -2,6 +2,9 @@ package optim
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/convnet/convnet/tensor"
 )
@@ -57,7 +60,8 @@ func saveBuffers(st State, name string, bufs [][]float32, params []*tensor.Tenso
 	}
 }
 
-// loadBuffers reads the buffers named name back, checking sizes.
+// loadBuffers reads the buffers named name back, checking sizes. Call
+// checkKeys first: it rejects the keys that no buffer name accounts for.
 func loadBuffers(st State, name string, params []*tensor.Tensor) ([][]float32, error) {
 	out := make([][]float32, len(params))
 	for i, p := range params {
@@ -65,19 +69,48 @@ func loadBuffers(st State, name string, params []*tensor.Tensor) ([][]float32, e
 		if !ok {
 			continue
 		}
-		if t.Len() != p.Len() {
-			return nil, &StateError{fmt.Sprintf("buffer %s has %d elements, parameter %d has %d", bufferName(i, name), t.Len(), i, p.Len())}
+		if t == nil || t.Len() != p.Len() {
+			n := 0
+			if t != nil {
+				n = t.Len()
+			}
+			return nil, &StateError{fmt.Sprintf("buffer %s has %d elements, parameter %d has %d", bufferName(i, name), n, i, p.Len())}
 		}
 		out[i] = append([]float32(nil), t.Data()...)
 	}
+	return out, nil
+}
+
+// checkKeys rejects a state with a buffer that is not "<i>.<name>" for a
+// parameter index i and one of names, or a scalar that is neither one of
+// scalars nor "<i>.<name>" for one of perParam, and a state that lacks one
+// of scalars: such a state was made for another optimizer or other
+// parameters, and loading part of it would resume a different run.
+func checkKeys(st State, n int, names, scalars, perParam []string) error {
+	indexed := func(k string, names []string) bool {
+		i, name, ok := strings.Cut(k, ".")
+		if !ok || !slices.Contains(names, name) {
+			return false
+		}
+		v, err := strconv.Atoi(i)
+		return err == nil && v >= 0 && v < n && strconv.Itoa(v) == i
+	}
 	for k := range st.Buffers {
-		var i int
-		var n string
-		if _, err := fmt.Sscanf(k, "%d.%s", &i, &n); err != nil || i < 0 || i >= len(params) {
-			return nil, &StateError{fmt.Sprintf("unexpected buffer %q for %d parameters", k, len(params))}
+		if !indexed(k, names) {
+			return &StateError{fmt.Sprintf("unexpected buffer %q for %s with %d parameters", k, st.Kind, n)}
 		}
 	}
-	return out, nil
+	for k := range st.Scalars {
+		if !slices.Contains(scalars, k) && !indexed(k, perParam) {
+			return &StateError{fmt.Sprintf("unexpected scalar %q for %s with %d parameters", k, st.Kind, n)}
+		}
+	}
+	for _, k := range scalars {
+		if _, ok := st.Scalars[k]; !ok {
+			return &StateError{fmt.Sprintf("state of %s lacks %q", st.Kind, k)}
+		}
+	}
+	return nil
 }
 
 func checkKind(st State, kind string) error {

@@ -56,7 +56,8 @@ func (s CosineAnnealingLR) LR(base float64, step int) float64 {
 }
 
 // LinearLR scales the rate linearly from StartFactor to EndFactor over
-// TotalIters steps, then holds it: a linear warm-up.
+// TotalIters steps, then holds it: a linear warm-up. Zero fields take
+// torch's defaults: StartFactor 1/3, EndFactor 1, TotalIters 5.
 type LinearLR struct {
 	StartFactor, EndFactor float64
 	TotalIters             int
@@ -64,6 +65,15 @@ type LinearLR struct {
 
 // LR returns base·(start + (end − start)·min(step, total)/total).
 func (s LinearLR) LR(base float64, step int) float64 {
+	if s.StartFactor == 0 {
+		s.StartFactor = 1.0 / 3
+	}
+	if s.EndFactor == 0 {
+		s.EndFactor = 1
+	}
+	if s.TotalIters == 0 {
+		s.TotalIters = 5
+	}
 	f := s.EndFactor
 	if step < s.TotalIters {
 		f = s.StartFactor + (s.EndFactor-s.StartFactor)*float64(step)/float64(s.TotalIters)
@@ -183,11 +193,21 @@ func NewScheduler(opt Optimizer, s Schedule) *Scheduler {
 
 func (s *Scheduler) apply() {
 	s.opt.SetLR(s.sched.LR(s.base, s.step))
-	if ms, ok := s.sched.(MomentumSchedule); ok {
-		if oc, ok := ms.(OneCycleLR); !ok || !oc.NoCycleMomentum {
-			s.opt.SetMomentum(ms.Momentum(s.step))
-		}
+	if ms, ok := s.sched.(MomentumSchedule); ok && cyclesMomentum(ms) {
+		s.opt.SetMomentum(ms.Momentum(s.step))
 	}
+}
+
+// cyclesMomentum reports whether a momentum schedule is to set the
+// momentum: a OneCycleLR, given by value or by pointer, may opt out.
+func cyclesMomentum(s Schedule) bool {
+	switch oc := s.(type) {
+	case OneCycleLR:
+		return !oc.NoCycleMomentum
+	case *OneCycleLR:
+		return !oc.NoCycleMomentum
+	}
+	return true
 }
 
 // Step advances the schedule by one and updates the optimizer.

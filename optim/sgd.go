@@ -97,6 +97,9 @@ func (o *SGD) LoadState(st State) error {
 	if err := checkKind(st, "sgd"); err != nil {
 		return err
 	}
+	if err := checkKeys(st, len(o.params), []string{"momentum_buffer"}, []string{"lr", "momentum"}, nil); err != nil {
+		return err
+	}
 	bufs, err := loadBuffers(st, "momentum_buffer", o.params)
 	if err != nil {
 		return err
