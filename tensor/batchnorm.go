@@ -31,7 +31,10 @@ func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOpti
 			panic(fmt.Sprintf("tensor: BatchNorm parameter %v for %d channels", p.shape, c))
 		}
 	}
-	if !o.Training && (runningMean == nil || runningVar == nil) {
+	if (runningMean == nil) != (runningVar == nil) {
+		panic("tensor: BatchNorm needs both running statistics or neither")
+	}
+	if !o.Training && runningMean == nil {
 		panic("tensor: BatchNorm in evaluation needs running statistics")
 	}
 	plane := len(x.data) / max(1, n*c)

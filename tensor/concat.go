@@ -11,6 +11,7 @@ func Concat(ts []*Tensor, axis int) *Tensor {
 	if len(ts) == 0 {
 		panic("tensor: Concat of no tensors")
 	}
+	ts = append([]*Tensor(nil), ts...) // the caller may reuse its slice before Backward
 	first := ts[0].shape
 	if axis < 0 {
 		axis += len(first)

@@ -1,0 +1,196 @@
+package tensor
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/convnet/convnet/internal/reference"
+)
+
+// TestBackwardAccumulatesAcrossGraphs: two backward passes through two
+// separately built graphs add their gradients into the shared leaves, as
+// torch does, including through an intermediate that two ops read.
+func TestBackwardAccumulatesAcrossGraphs(t *testing.T) {
+	g := gcGen{rng: NewRNG(3)}
+	x := g.normal(2, 3, 5, 5).SetRequiresGrad(true)
+	w := g.normal(4, 3, 3, 3).SetRequiresGrad(true)
+	step := func() {
+		h := ReLU(Conv2d(x, w, nil, ConvOptions{Padding: [2]int{1, 1}}))
+		// h is read twice: its gradient slot is written, then added to.
+		loss := Sum(Add(Mul(h, h), MulScalar(h, 3)))
+		loss.Backward()
+	}
+	step()
+	gx, gw := x.Grad().Clone(), w.Grad().Clone()
+	step()
+	for _, p := range []struct {
+		name      string
+		got, once *Tensor
+	}{{"x", x.Grad(), gx}, {"w", w.Grad(), gw}} {
+		for i, v := range p.got.data {
+			if want := 2 * p.once.data[i]; math.Abs(float64(v-want)) > 1e-5*max(1, math.Abs(float64(want))) {
+				t.Fatalf("%s.grad[%d] after two passes = %v, want twice %v", p.name, i, v, p.once.data[i])
+			}
+		}
+	}
+	x.ZeroGrad()
+	if x.Grad() != nil {
+		t.Fatal("ZeroGrad kept the gradient")
+	}
+	step()
+	if !slices.Equal(x.Grad().data, gx.data) {
+		t.Fatal("after ZeroGrad a pass did not start from zero")
+	}
+}
+
+// TestNoGraphWithoutGrad: an op none of whose inputs requires gradients
+// records nothing, even when the result feeds further ops.
+func TestNoGraphWithoutGrad(t *testing.T) {
+	g := gcGen{rng: NewRNG(4)}
+	x, w := g.normal(2, 3, 7, 5), g.normal(4, 3, 3, 3)
+	y := Sum(ReLU(Conv2d(x, w, nil, ConvOptions{})))
+	if !y.IsLeaf() || y.RequiresGrad() {
+		t.Fatalf("frozen graph recorded: leaf %v, requires grad %v", y.IsLeaf(), y.RequiresGrad())
+	}
+	w.SetRequiresGrad(true)
+	y = Sum(ReLU(Conv2d(x, w, nil, ConvOptions{})))
+	if y.IsLeaf() || !y.RequiresGrad() {
+		t.Fatal("graph through a parameter not recorded")
+	}
+	y.Backward()
+	if x.Grad() != nil {
+		t.Fatal("an input that needs no gradient got one")
+	}
+	if !y.IsLeaf() {
+		t.Fatal("Backward kept the graph")
+	}
+}
+
+// TestConcatKeepsItsInputs: Concat's backward must not read the caller's
+// slice, which the caller may reuse before Backward.
+func TestConcatKeepsItsInputs(t *testing.T) {
+	a := Full(1, 2, 3).SetRequiresGrad(true)
+	b := Full(2, 2, 4).SetRequiresGrad(true)
+	c := Full(3, 2, 3).SetRequiresGrad(true)
+	ts := []*Tensor{a, b}
+	y := Concat(ts, 1)
+	ts[0] = c // reuse the slice
+	y.BackwardWith(Full(5, 2, 7))
+	if a.Grad() == nil || b.Grad() == nil || c.Grad() != nil {
+		t.Fatalf("gradients went to the slice's new contents: a %v b %v c %v", a.Grad(), b.Grad(), c.Grad())
+	}
+	for _, v := range a.Grad().data {
+		if v != 5 {
+			t.Fatalf("a.grad = %v", a.Grad())
+		}
+	}
+}
+
+// TestDropoutMask: the mask keeps each element with probability 1 − p and
+// scales the survivors by 1/(1 − p); p = 0 is the identity and p = 1 zeroes.
+func TestDropoutMask(t *testing.T) {
+	g := gcGen{rng: NewRNG(5)}
+	x := g.nonzero(100, 100)
+	for _, p := range []float64{0.1, 0.5, 0.9} {
+		keep := gcDropoutMask(x, p, 99) // panics on a ratio that is neither 0 nor 1/(1−p)
+		kept := 0
+		for _, k := range keep {
+			if k {
+				kept++
+			}
+		}
+		// 10,000 Bernoulli draws: the kept fraction is within 5σ of 1 − p.
+		sigma := math.Sqrt(p * (1 - p) / float64(len(keep)))
+		if f := float64(kept) / float64(len(keep)); math.Abs(f-(1-p)) > 5*sigma {
+			t.Errorf("p = %v: kept %.4f of the elements, want %.4f ± %.4f", p, f, 1-p, 5*sigma)
+		}
+		if !slices.Equal(keep, gcDropoutMask(x, p, 99)) {
+			t.Errorf("p = %v: the same seed gave a different mask", p)
+		}
+	}
+	if y := Dropout(x, 0, NewRNG(1)); y != x {
+		t.Error("Dropout with p = 0 is not the identity")
+	}
+	for _, v := range Dropout(x, 1, NewRNG(1)).data {
+		if v != 0 {
+			t.Fatal("Dropout with p = 1 kept an element")
+		}
+	}
+}
+
+// TestBatchNormRunningStats: training updates the running statistics in
+// place as torch does (momentum, unbiased variance); evaluation leaves them.
+func TestBatchNormRunningStats(t *testing.T) {
+	g := gcGen{rng: NewRNG(6)}
+	x := g.normal(3, 4, 5, 3)
+	rm, rv := g.normal(4), g.uniform(0.5, 2, 4)
+	wantY, wantM, wantV := reference.BatchNorm(gcToRef(x), nil, nil, gcToRef(rm), gcToRef(rv),
+		reference.BatchNormParams{Training: true, Momentum: 0.1, Eps: 1e-5})
+	y := BatchNorm(x, nil, nil, rm, rv, BatchNormOptions{Training: true, Momentum: 0.1, Eps: 1e-5})
+	for _, c := range []struct {
+		name string
+		got  *Tensor
+		want *reference.Array
+	}{{"output", y, wantY}, {"running mean", rm, wantM}, {"running var", rv, wantV}} {
+		if e := gcRelErr(c.got.data, c.want.Data, nil); e > 1e-6 {
+			t.Errorf("%s: relative error %.3g", c.name, e)
+		}
+	}
+	m0, v0 := rm.Clone(), rv.Clone()
+	BatchNorm(x, nil, nil, rm, rv, BatchNormOptions{Momentum: 0.1, Eps: 1e-5})
+	if !slices.Equal(rm.data, m0.data) || !slices.Equal(rv.data, v0.data) {
+		t.Error("evaluation changed the running statistics")
+	}
+}
+
+// TestConv2dBatchChunks: a batch whose im2col matrix exceeds colBudget is
+// computed in passes (the last one short); it must give what the images
+// give one at a time.
+func TestConv2dBatchChunks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates a 16M-element im2col matrix")
+	}
+	g := gcGen{rng: NewRNG(7)}
+	const n = 3
+	x := g.normal(n, 16, 64, 128).SetRequiresGrad(true)
+	w := g.normal(2, 16, 5, 5).SetRequiresGrad(true)
+	b := g.normal(2).SetRequiresGrad(true)
+	o := ConvOptions{Padding: [2]int{2, 2}}
+	if p := newConvPlan(x, w, o.normalized()); p.chunk >= n || n%p.chunk == 0 {
+		t.Fatalf("chunk %d does not split a batch of %d unevenly; resize the test", p.chunk, n)
+	}
+	y := Conv2d(x, w, b, o)
+	r := RandU(g.rng, -1, 1, y.shape...)
+	y.BackwardWith(r)
+	gx, gw, gb := x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()
+	w.ZeroGrad()
+	b.ZeroGrad()
+	plane := 16 * 64 * 128
+	for i := 0; i < n; i++ {
+		xi := FromSlice(append([]float32(nil), x.data[i*plane:(i+1)*plane]...), 1, 16, 64, 128).SetRequiresGrad(true)
+		yi := Conv2d(xi, w, b, o)
+		op := yi.Len()
+		if e := gcRelErr(yi.data, gcWiden(y.data[i*op:(i+1)*op]), nil); e > 1e-6 {
+			t.Errorf("image %d: batched forward differs by %.3g", i, e)
+		}
+		yi.BackwardWith(FromSlice(r.data[i*op:(i+1)*op], yi.shape...))
+		if e := gcRelErr(xi.Grad().data, gcWiden(gx.data[i*plane:(i+1)*plane]), nil); e > 1e-6 {
+			t.Errorf("image %d: batched input gradient differs by %.3g", i, e)
+		}
+	}
+	if e := gcRelErr(w.Grad().data, gcWiden(gw.data), nil); e > 1e-5 {
+		t.Errorf("weight gradient: batched differs from per-image sum by %.3g", e)
+	}
+	if e := gcRelErr(b.Grad().data, gcWiden(gb.data), nil); e > 1e-5 {
+		t.Errorf("bias gradient: batched differs from per-image sum by %.3g", e)
+	}
+}
+
+func gcWiden(s []float32) []float64 {
+	out := make([]float64, len(s))
+	for i, v := range s {
+		out[i] = float64(v)
+	}
+	return out
+}
