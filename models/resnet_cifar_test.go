@@ -1,0 +1,168 @@
+package models
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/convnet/convnet/nn"
+	"github.com/convnet/convnet/tensor"
+)
+
+// TestShortcutA checks the option-A shortcut against its definition,
+// y = pad(x[:, :, ::s, ::s], channels (out−C)/2 each side), forward and
+// backward.
+func TestShortcutA(t *testing.T) {
+	for _, c := range []struct {
+		shape       []int
+		stride, out int
+		want        []int
+	}{
+		{[]int{2, 4, 5, 5}, 2, 8, []int{2, 8, 3, 3}}, // odd size: ::2 keeps ⌈5/2⌉
+		{[]int{2, 16, 32, 32}, 2, 32, []int{2, 32, 16, 16}},
+		{[]int{1, 3, 6, 4}, 2, 6, []int{1, 6, 3, 2}}, // (6−3)/2 = 1 before, 2 after
+		{[]int{2, 4, 3, 3}, 1, 4, []int{2, 4, 3, 3}}, // the identity
+		{[]int{1, 2, 7, 7}, 3, 2, []int{1, 2, 3, 3}}, // subsampling only
+	} {
+		x := tensor.RandN(tensor.NewRNG(5), 0, 1, c.shape...).SetRequiresGrad(true)
+		y := ShortcutA(x, c.stride, c.out)
+		if !slices.Equal(y.Shape(), c.want) {
+			t.Errorf("ShortcutA(%v, %d, %d) has shape %v, want %v", c.shape, c.stride, c.out, y.Shape(), c.want)
+			continue
+		}
+		r := tensor.RandN(tensor.NewRNG(6), 0, 1, c.want...)
+		tensor.Sum(tensor.Mul(y, r)).Backward()
+		n, cin, h, w := c.shape[0], c.shape[1], c.shape[2], c.shape[3]
+		before := (c.out - cin) / 2
+		wantGrad := make([]float32, x.Len())
+		for b := 0; b < n; b++ {
+			for ch := 0; ch < c.out; ch++ {
+				for i := 0; i < c.want[2]; i++ {
+					for j := 0; j < c.want[3]; j++ {
+						got := y.At(b, ch, i, j)
+						src := ch - before
+						if src < 0 || src >= cin {
+							if got != 0 {
+								t.Errorf("%v: padding channel %d is %v at (%d,%d)", c.shape, ch, got, i, j)
+							}
+							continue
+						}
+						if want := x.At(b, src, i*c.stride, j*c.stride); got != want {
+							t.Errorf("%v: y[%d,%d,%d,%d] = %v, want x[..., %d, %d] = %v", c.shape, b, ch, i, j, got, i*c.stride, j*c.stride, want)
+						}
+						wantGrad[((b*cin+src)*h+i*c.stride)*w+j*c.stride] = r.At(b, ch, i, j)
+					}
+				}
+			}
+		}
+		if !slices.Equal(x.Grad().Data(), wantGrad) {
+			t.Errorf("%v: gradient is not R at the kept positions and 0 elsewhere", c.shape)
+		}
+	}
+}
+
+// TestCIFARResNetStages runs ResNet-20 stage by stage and checks the shapes
+// its comments give, and that the plain twin has no shortcut.
+func TestCIFARResNetStages(t *testing.T) {
+	for _, name := range []string{"resnet20", "plain20"} {
+		m, err := New(name, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := m.(*CIFARResNet)
+		for _, l := range r.Layers {
+			for _, b := range l.Layers {
+				if b.(*CIFARBlock).Residual != (name == "resnet20") {
+					t.Errorf("%s: a block has Residual %v", name, b.(*CIFARBlock).Residual)
+				}
+			}
+		}
+		nn.Eval(m)
+		x := tensor.RandN(tensor.NewRNG(1), 0, 1, 2, 3, 32, 32)
+		x = r.ReLU.Forward(r.BN1.Forward(r.Conv1.Forward(x)))
+		checkShape(t, name+" conv1", x, 2, 16, 32, 32)
+		for i, want := range [][]int{{2, 16, 32, 32}, {2, 32, 16, 16}, {2, 64, 8, 8}} {
+			x = r.Layers[i].Forward(x)
+			checkShape(t, name+" layer", x, want...)
+		}
+		x = r.AvgPool.Forward(x)
+		checkShape(t, name+" avgpool", x, 2, 64, 1, 1)
+		checkShape(t, name+" fc", r.FC.Forward(tensor.Flatten(x)), 2, 10)
+	}
+}
+
+// TestLeNetLayers checks the shape after every layer of both LeNets.
+func TestLeNetLayers(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		size int
+	}{{"lenet5", 28}, {"lenet5-32", 32}} {
+		m, err := New(c.name, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.RandN(tensor.NewRNG(1), 0, 1, 2, 1, c.size, c.size)
+		want := [][]int{{2, 6, 28, 28}, {2, 6, 28, 28}, {2, 6, 14, 14}, {2, 16, 10, 10}, {2, 16, 10, 10}, {2, 16, 5, 5},
+			{2, 400}, {2, 120}, {2, 120}, {2, 84}, {2, 84}, {2, 10}}
+		layers := m.(*nn.Sequential).Layers
+		if len(layers) != len(want) {
+			t.Fatalf("%s has %d layers, want %d", c.name, len(layers), len(want))
+		}
+		for i, l := range layers {
+			x = l.Forward(x)
+			checkShape(t, c.name, x, want[i]...)
+		}
+	}
+}
+
+func checkShape(t *testing.T, what string, x *tensor.Tensor, want ...int) {
+	t.Helper()
+	if !slices.Equal(x.Shape(), want) {
+		t.Errorf("%s: shape %v, want %v", what, x.Shape(), want)
+	}
+}
+
+// TestTrainingStep runs one forward and backward pass in training mode on
+// small models and checks that every parameter receives a gradient, the
+// shortcuts' included.
+func TestTrainingStep(t *testing.T) {
+	for _, name := range []string{"lenet5", "resnet20", "plain20"} {
+		info, _ := Info(name)
+		m, err := New(name, Options{Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.RandN(tensor.NewRNG(3), 0, 1, 4, info.Input[0], info.Input[1], info.Input[2])
+		loss, err := tensor.CrossEntropy(m.Forward(x), []int{0, 3, 9, 1}, tensor.CrossEntropyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss.Backward()
+		for _, p := range nn.Parameters(m) {
+			if p.Tensor.Grad() == nil {
+				t.Errorf("%s: %s has no gradient", name, p.Name)
+			}
+		}
+	}
+}
+
+// TestShortcutCarriesGradient checks that in ResNet-20 the input gradient
+// of a block that changes shape flows through its shortcut as well: with
+// the block's convolutions zeroed, only the shortcut is left.
+func TestShortcutCarriesGradient(t *testing.T) {
+	for _, residual := range []bool{true, false} {
+		b := newCIFARBlock(tensor.NewRNG(1), 16, 32, 2, residual)
+		b.Conv2.Weight.Fill(0)
+		nn.Eval(b)
+		x := tensor.RandN(tensor.NewRNG(2), 0, 1, 2, 16, 8, 8).SetRequiresGrad(true)
+		y := b.Forward(x)
+		checkShape(t, "block", y, 2, 32, 4, 4)
+		tensor.Sum(y).Backward()
+		var norm float64
+		for _, g := range x.Grad().Data() {
+			norm += float64(g * g)
+		}
+		if residual != (norm > 0) {
+			t.Errorf("residual %v: input gradient norm² %v", residual, norm)
+		}
+	}
+}
