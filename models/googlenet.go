@@ -141,29 +141,29 @@ func (m *GoogLeNet) forward(x *tensor.Tensor, aux bool) (logits, aux1, aux2 *ten
 		x = tensor.Add(tensor.Mul(x, m.inputScale), m.inputShift)
 	}
 	// N×3×224×224
-	x = m.Conv1.Forward(x)    // N×64×112×112
+	x = nn.Call(m.Conv1, x)   // N×64×112×112
 	x = m.MaxPool1.Forward(x) // N×64×56×56
-	x = m.Conv2.Forward(x)    // N×64×56×56
-	x = m.Conv3.Forward(x)    // N×192×56×56
+	x = nn.Call(m.Conv2, x)   // N×64×56×56
+	x = nn.Call(m.Conv3, x)   // N×192×56×56
 	x = m.MaxPool2.Forward(x) // N×192×28×28
 
-	x = m.Inception3a.Forward(x) // N×256×28×28
-	x = m.Inception3b.Forward(x) // N×480×28×28
-	x = m.MaxPool3.Forward(x)    // N×480×14×14
-	x = m.Inception4a.Forward(x) // N×512×14×14
+	x = nn.Call(m.Inception3a, x) // N×256×28×28
+	x = nn.Call(m.Inception3b, x) // N×480×28×28
+	x = m.MaxPool3.Forward(x)     // N×480×14×14
+	x = nn.Call(m.Inception4a, x) // N×512×14×14
 	if aux {
-		aux1 = m.Aux1.Forward(x) // N×classes
+		aux1 = nn.Call(m.Aux1, x) // N×classes
 	}
-	x = m.Inception4b.Forward(x) // N×512×14×14
-	x = m.Inception4c.Forward(x) // N×512×14×14
-	x = m.Inception4d.Forward(x) // N×528×14×14
+	x = nn.Call(m.Inception4b, x) // N×512×14×14
+	x = nn.Call(m.Inception4c, x) // N×512×14×14
+	x = nn.Call(m.Inception4d, x) // N×528×14×14
 	if aux {
-		aux2 = m.Aux2.Forward(x) // N×classes
+		aux2 = nn.Call(m.Aux2, x) // N×classes
 	}
-	x = m.Inception4e.Forward(x) // N×832×14×14
-	x = m.MaxPool4.Forward(x)    // N×832×7×7
-	x = m.Inception5a.Forward(x) // N×832×7×7
-	x = m.Inception5b.Forward(x) // N×1024×7×7
+	x = nn.Call(m.Inception4e, x) // N×832×14×14
+	x = m.MaxPool4.Forward(x)     // N×832×7×7
+	x = nn.Call(m.Inception5a, x) // N×832×7×7
+	x = nn.Call(m.Inception5b, x) // N×1024×7×7
 
 	x = m.AvgPool.Forward(x)           // N×1024×1×1
 	x = tensor.Flatten(x)              // N×1024
@@ -234,7 +234,7 @@ func newInception(rng *rand.Rand, c [7]int) *Inception {
 // N×(#1×1 + #3×3 + #5×5 + pool proj)×H×W.
 func (m *Inception) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.Concat([]*tensor.Tensor{
-		m.Branch1.Forward(x), m.Branch2.Forward(x), m.Branch3.Forward(x), m.Branch4.Forward(x),
+		nn.Call(m.Branch1, x), nn.Call(m.Branch2, x), nn.Call(m.Branch3, x), nn.Call(m.Branch4, x),
 	}, 1)
 }
 

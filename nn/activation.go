@@ -14,7 +14,10 @@ type ReLU struct{ Base }
 func NewReLU() *ReLU { return &ReLU{} }
 
 // Forward returns max(x, 0).
-func (m *ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return tensor.ReLU(x) }
+func (m *ReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	m.enter(x)
+	return m.exit(x, tensor.ReLU(x))
+}
 
 // Dropout is torch.nn.Dropout: in training it zeroes elements with
 // probability P and scales the rest by 1/(1−P); in evaluation it is the
@@ -36,10 +39,11 @@ func NewDropout(p float64, seed uint64) *Dropout {
 
 // Forward applies the mask in training mode.
 func (m *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
+	m.enter(x)
 	if !m.Training() {
-		return x
+		return m.exit(x, x)
 	}
-	return tensor.Dropout(x, m.P, m.rng)
+	return m.exit(x, tensor.Dropout(x, m.P, m.rng))
 }
 
 // SeedDropout reseeds every Dropout below m, each with its own stream
@@ -62,7 +66,10 @@ type Flatten struct{ Base }
 func NewFlatten() *Flatten { return &Flatten{} }
 
 // Forward reshapes x to N×(everything else).
-func (m *Flatten) Forward(x *tensor.Tensor) *tensor.Tensor { return tensor.Flatten(x) }
+func (m *Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
+	m.enter(x)
+	return m.exit(x, tensor.Flatten(x))
+}
 
 // Func is a parameterless module whose forward is any Go function, for
 // glue such as a reshape inside a Sequential.
@@ -78,4 +85,7 @@ func NewFunc(name string, fn func(*tensor.Tensor) *tensor.Tensor) *Func {
 }
 
 // Forward calls the function.
-func (m *Func) Forward(x *tensor.Tensor) *tensor.Tensor { return m.Fn(x) }
+func (m *Func) Forward(x *tensor.Tensor) *tensor.Tensor {
+	m.enter(x)
+	return m.exit(x, m.Fn(x))
+}

@@ -69,7 +69,8 @@ func (m *Conv2d) Options() tensor.ConvOptions {
 
 // Forward convolves x (N×In×H×W).
 func (m *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.Conv2d(x, m.Weight, m.Bias, m.Options())
+	m.enter(x)
+	return m.exit(x, tensor.Conv2d(x, m.Weight, m.Bias, m.Options()))
 }
 
 // Linear is torch.nn.Linear: y = x·weightᵀ + bias, weight Out×In.
@@ -99,8 +100,9 @@ func NewLinear(rng *rand.Rand, in, out int, bias bool) *Linear {
 
 // Forward maps x (N×In) to N×Out.
 func (m *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	m.enter(x)
 	if x.Rank() != 2 || x.Dim(1) != m.In {
 		panic(fmt.Sprintf("nn: Linear(%d→%d) got input %v", m.In, m.Out, x.Shape()))
 	}
-	return tensor.Linear(x, m.Weight, m.Bias)
+	return m.exit(x, tensor.Linear(x, m.Weight, m.Bias))
 }

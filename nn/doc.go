@@ -9,6 +9,10 @@
 // the initial weights, so a seeded program builds the same network every
 // time. Initialisations follow torch's defaults.
 //
+// A ForwardHook set with SetForwardHook observes each layer's input and
+// output as a forward pass runs, which is how the summary package measures
+// a network; without one a layer pays a nil check.
+//
 // Errors and panics: building a layer with impossible sizes and feeding a
 // layer a tensor of the wrong shape are programmer errors and panic with a
 // message naming the layer and the shapes.

@@ -22,7 +22,8 @@ type Base struct {
 	params   []Named
 	buffers  []Named
 	children []namedModule
-	eval     bool // the zero value is training mode, as a new torch module
+	eval     bool      // the zero value is training mode, as a new torch module
+	hook     *hookSite // set by SetForwardHook; nil costs nothing
 }
 
 // Named is a tensor with its dotted state-dict name.

@@ -37,14 +37,15 @@ func NewBatchNorm2d(channels int) *BatchNorm2d {
 // Forward normalises x (N×C×H×W) with batch statistics in training mode
 // (updating the running ones) and running statistics in evaluation.
 func (m *BatchNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	m.enter(x)
 	if x.Rank() != 4 || x.Dim(1) != m.Channels {
 		panic(fmt.Sprintf("nn: BatchNorm2d(%d) got input %v", m.Channels, x.Shape()))
 	}
 	if m.Training() {
 		m.NumBatchesTracked.Data()[0]++
 	}
-	return tensor.BatchNorm(x, m.Weight, m.Bias, m.RunningMean, m.RunningVar,
-		tensor.BatchNormOptions{Training: m.Training(), Momentum: m.Momentum, Eps: m.Eps})
+	return m.exit(x, tensor.BatchNorm(x, m.Weight, m.Bias, m.RunningMean, m.RunningVar,
+		tensor.BatchNormOptions{Training: m.Training(), Momentum: m.Momentum, Eps: m.Eps}))
 }
 
 // LocalResponseNorm is torch.nn.LocalResponseNorm (see
@@ -64,5 +65,6 @@ func NewLocalResponseNorm(size int, alpha, beta, k float64) *LocalResponseNorm {
 
 // Forward normalises across channels.
 func (m *LocalResponseNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.LocalResponseNorm(x, m.Size, m.Alpha, m.Beta, m.K)
+	m.enter(x)
+	return m.exit(x, tensor.LocalResponseNorm(x, m.Size, m.Alpha, m.Beta, m.K))
 }

@@ -23,7 +23,8 @@ func (m *MaxPool2d) Options() tensor.PoolOptions {
 
 // Forward pools x (N×C×H×W).
 func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.MaxPool2d(x, m.Options())
+	m.enter(x)
+	return m.exit(x, tensor.MaxPool2d(x, m.Options()))
 }
 
 func sq(v int) [2]int { return [2]int{v, v} }
@@ -51,7 +52,8 @@ func (m *AvgPool2d) Options() tensor.PoolOptions {
 
 // Forward pools x (N×C×H×W).
 func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.AvgPool2d(x, m.Options())
+	m.enter(x)
+	return m.exit(x, tensor.AvgPool2d(x, m.Options()))
 }
 
 // AdaptiveAvgPool2d is torch.nn.AdaptiveAvgPool2d: any input size to H×W.
@@ -65,5 +67,6 @@ func NewAdaptiveAvgPool2d(h, w int) *AdaptiveAvgPool2d { return &AdaptiveAvgPool
 
 // Forward pools x (N×C×H×W) to N×C×h×w.
 func (m *AdaptiveAvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.AdaptiveAvgPool2d(x, m.H, m.W)
+	m.enter(x)
+	return m.exit(x, tensor.AdaptiveAvgPool2d(x, m.H, m.W))
 }

@@ -29,10 +29,12 @@ func (s *Sequential) Append(l Module) {
 
 // Forward runs x through every layer.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	s.enter(x)
+	y := x
 	for _, l := range s.Layers {
-		x = l.Forward(x)
+		y = Call(l, y)
 	}
-	return x
+	return s.exit(x, y)
 }
 
 // Concat runs each branch on the same input and joins their outputs along
@@ -55,9 +57,10 @@ func NewConcat(branches ...Module) *Concat {
 
 // Forward runs every branch on x and concatenates along dimension 1.
 func (c *Concat) Forward(x *tensor.Tensor) *tensor.Tensor {
+	c.enter(x)
 	outs := make([]*tensor.Tensor, len(c.Branches))
 	for i, b := range c.Branches {
-		outs[i] = b.Forward(x)
+		outs[i] = Call(b, x)
 	}
-	return tensor.Concat(outs, 1)
+	return c.exit(x, tensor.Concat(outs, 1))
 }

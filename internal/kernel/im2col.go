@@ -55,6 +55,10 @@ func Im2col(g *ConvGeom, src, col []float32, ld int) {
 				clear(dst[ohHi*g.OW:])
 				for oh := ohLo; oh < ohHi; oh++ {
 					d := dst[oh*g.OW : (oh+1)*g.OW]
+					if owLo >= owHi { // the whole row lies in the padding
+						clear(d)
+						continue
+					}
 					ih := oh*g.SH - g.PH + hOff
 					sr := s[ih*g.W:]
 					clear(d[:owLo])
@@ -89,6 +93,9 @@ func Col2im(g *ConvGeom, col []float32, ld int, dst []float32) {
 				owLo, owHi := outRange(wOff, g.SW, g.PW, g.W, g.OW)
 				src := col[row*ld : row*ld+g.OH*g.OW]
 				row++
+				if owLo >= owHi {
+					continue
+				}
 				for oh := ohLo; oh < ohHi; oh++ {
 					d := src[oh*g.OW : (oh+1)*g.OW]
 					ih := oh*g.SH - g.PH + hOff
