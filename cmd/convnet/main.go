@@ -1,0 +1,37 @@
+// Command convnet builds, trains, evaluates and runs the classic
+// convolutional networks: LeNet-5, AlexNet, VGG, GoogLeNet and ResNet.
+//
+//	convnet train lenet5            # train LeNet-5 on MNIST to ≥ 99.2%
+//	convnet eval runs/lenet5/checkpoint.safetensors
+//	convnet predict runs/lenet5/checkpoint.safetensors digit.png
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRoot().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "convnet:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "convnet",
+		Short:         "Build, train, evaluate and run the classic convolutional networks",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newPredictCmd(), newBenchCmd(), newSummaryCmd(), newModelsCmd(), newExplainCmd())
+	return root
+}
