@@ -109,11 +109,18 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 		panic(fmt.Sprintf("tensor: Conv2d bias %v for %d output channels", bias.shape, p.cout))
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
-	p.forward(x.data, w.data, out.data)
+	// When the whole batch's column matrix fits one pass and the weight
+	// needs a gradient, keep the matrix for the backward pass rather than
+	// build it twice.
+	var keep []float32
+	if w.requiresGrad && !p.pointwise && p.chunk == p.n {
+		keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)
+	}
+	p.forward(x.data, w.data, out.data, keep)
 	if bias != nil {
 		addChannelBias(out.data, bias.data, p.n, p.cout, p.hw)
 	}
-	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data) }, x, w, bias)
+	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data, keep) }, x, w, bias)
 }
 
 func addChannelBias(y, b []float32, n, c, hw int) {
@@ -131,7 +138,8 @@ func addChannelBias(y, b []float32, n, c, hw int) {
 func (p *convPlan) inPlane() int { return p.geom.C * p.geom.H * p.geom.W }
 
 // forward writes the convolution without bias into y (N×Cout×OH×OW).
-func (p *convPlan) forward(x, w, y []float32) {
+// keep, if not nil, receives the whole batch's column matrix.
+func (p *convPlan) forward(x, w, y, keep []float32) {
 	outPlane := p.cout * p.hw
 	if p.pointwise {
 		for i := 0; i < p.n; i++ {
@@ -144,8 +152,11 @@ func (p *convPlan) forward(x, w, y []float32) {
 		return
 	}
 	rows := p.geom.ColRows()
-	col := kernel.GetScratch(rows * p.chunk * p.hw)
-	defer kernel.PutScratch(col)
+	col := keep
+	if col == nil {
+		col = kernel.GetScratch(rows * p.chunk * p.hw)
+		defer kernel.PutScratch(col)
+	}
 	var tmp []float32
 	if p.chunk > 1 {
 		tmp = kernel.GetScratch(p.cout * p.chunk * p.hw)
@@ -200,7 +211,9 @@ func gatherColumns(y, m []float32, nb, c, hw int) {
 	})
 }
 
-func (p *convPlan) backward(x, w, bias *Tensor, gy []float32) {
+// backward accumulates the gradients of x, w and bias from gy; kept is the
+// column matrix that forward kept, or nil.
+func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 	outPlane := p.cout * p.hw
 	if db, beta := gradSlot(bias); db != nil {
 		if beta == 0 {
@@ -243,6 +256,11 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy []float32) {
 	rows := p.geom.ColRows()
 	col := kernel.GetScratch(rows * p.chunk * p.hw)
 	defer kernel.PutScratch(col)
+	var dcol []float32 // where dX's columns go: col, unless col is the kept matrix
+	if kept != nil {
+		dcol = col
+		col = kept
+	}
 	var gt []float32
 	if p.chunk > 1 {
 		gt = kernel.GetScratch(p.cout * p.chunk * p.hw)
@@ -257,7 +275,9 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy []float32) {
 			g0 = gt
 		}
 		if dw != nil {
-			p.im2col(x.data[i0*p.inPlane():], nb, col, ld)
+			if kept == nil {
+				p.im2col(x.data[i0*p.inPlane():], nb, col, ld)
+			}
 			for g := 0; g < p.groups; g++ { // dW_g += dY_g · col_gᵀ
 				kernel.Sgemm(false, true, p.coutG, p.rowsG, ld, 1, g0[g*p.coutG*ld:], ld,
 					col[g*p.rowsG*ld:], ld, betaW, dw[g*p.coutG*p.rowsG:], p.rowsG)
@@ -265,13 +285,17 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy []float32) {
 			betaW = 1
 		}
 		if dx != nil {
+			dc := col
+			if dcol != nil {
+				dc = dcol
+			}
 			for g := 0; g < p.groups; g++ { // dcol_g = W_gᵀ · dY_g
 				kernel.Sgemm(true, false, p.rowsG, ld, p.coutG, 1, w.data[g*p.coutG*p.rowsG:], p.rowsG,
-					g0[g*p.coutG*ld:], ld, 0, col[g*p.rowsG*ld:], ld)
+					g0[g*p.coutG*ld:], ld, 0, dc[g*p.rowsG*ld:], ld)
 			}
 			kernel.Parallel(nb, 1, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
-					kernel.Col2im(&p.geom, col[i*p.hw:], ld, dx[(i0+i)*p.inPlane():])
+					kernel.Col2im(&p.geom, dc[i*p.hw:], ld, dx[(i0+i)*p.inPlane():])
 				}
 			})
 		}

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/convnet/convnet/internal/kernel"
+)
 
 type binaryKind int
 
@@ -159,35 +163,25 @@ func MulScalar(t *Tensor, s float32) *Tensor {
 	}, t)
 }
 
-// ReLU returns max(t, 0) element-wise.
+// ReLU returns max(t, 0) element-wise (NaN stays NaN, as in torch).
 func ReLU(t *Tensor) *Tensor {
 	out := result(cloneInts(t.shape), t)
-	for i, v := range t.data {
-		out.data[i] = max(v, 0)
-	}
+	kernel.Parallel(len(t.data), elementGrain, func(lo, hi int) { kernel.ReLU(out.data[lo:hi], t.data[lo:hi]) })
 	return record(out, opReLU, func(out *Tensor) { reluBackward(t, out) }, t)
 }
+
+// elementGrain is the number of elements of an element-wise op worth a
+// task of its own.
+const elementGrain = 1 << 15
 
 // reluBackward passes the gradient where the output is positive, as torch's
 // threshold_backward does (the gradient at exactly 0 is 0).
 func reluBackward(in, out *Tensor) {
 	dst, beta := gradSlot(in)
 	g, y := out.grad.data, out.data
-	if beta == 0 {
-		for i, v := range y {
-			if v > 0 {
-				dst[i] = g[i]
-			} else {
-				dst[i] = 0
-			}
-		}
-		return
-	}
-	for i, v := range y {
-		if v > 0 {
-			dst[i] += g[i]
-		}
-	}
+	kernel.Parallel(len(y), elementGrain, func(lo, hi int) {
+		kernel.ReLUBackward(dst[lo:hi], g[lo:hi], y[lo:hi], beta != 0)
+	})
 }
 
 // Neg returns −t.

@@ -1,9 +1,55 @@
 package kernel
 
+import "math"
+
 // AddTo adds src into dst element-wise: dst[i] += src[i].
 func AddTo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
 	}
+}
+
+// ReLU writes max(x, 0) into dst; a NaN stays NaN.
+func ReLU(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		dst[i] = math.Float32frombits(b &^ negativeMask(b))
+	}
+}
+
+// negativeMask is all ones when the float32 with bits b is below zero (or
+// is −0) and zero otherwise, NaNs of either sign included. It is computed
+// without a branch: ReLU's inputs are half negative, in no order a branch
+// predictor could learn.
+func negativeMask(b uint32) uint32 {
+	abs := b & 0x7fffffff
+	notNaN := (abs - 0x7f800001) >> 31 // 1 unless abs > +Inf (a NaN)
+	return -(b >> 31 & notNaN)
+}
+
+// ReLUBackward writes (or with accumulate, adds) into dst the gradient g
+// where the ReLU's output y is positive and 0 elsewhere. It selects with a
+// bit mask rather than a branch, which ReLU's random signs mispredict.
+func ReLUBackward(dst, g, y []float32, accumulate bool) {
+	g, y = g[:len(dst)], y[:len(dst)]
+	if accumulate {
+		for i, v := range y {
+			dst[i] += math.Float32frombits(math.Float32bits(g[i]) & positiveMask(v))
+		}
+		return
+	}
+	for i, v := range y {
+		dst[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveMask(v))
+	}
+}
+
+// positiveMask is all ones when v > 0 and zero otherwise (NaN included).
+func positiveMask(v float32) uint32 {
+	var b uint32
+	if v > 0 {
+		b = 1
+	}
+	return -b
 }

@@ -65,7 +65,7 @@ func Im2col(g *ConvGeom, src, col []float32, ld int) {
 					clear(d[owHi:])
 					iw := owLo*g.SW - g.PW + wOff
 					if g.SW == 1 {
-						copy(d[owLo:owHi], sr[iw:])
+						copyShort(d[owLo:owHi], sr[iw:])
 						continue
 					}
 					for ow := owLo; ow < owHi; ow++ {
@@ -102,7 +102,7 @@ func Col2im(g *ConvGeom, col []float32, ld int, dst []float32) {
 					sr := s[ih*g.W:]
 					iw := owLo*g.SW - g.PW + wOff
 					if g.SW == 1 {
-						AddTo(sr[iw:iw+owHi-owLo], d[owLo:owHi])
+						addShort(sr[iw:iw+owHi-owLo], d[owLo:owHi])
 						continue
 					}
 					for ow := owLo; ow < owHi; ow++ {
@@ -112,5 +112,26 @@ func Col2im(g *ConvGeom, col []float32, ld int, dst []float32) {
 				}
 			}
 		}
+	}
+}
+
+// copyShort is copy for the short rows of small images, where the call to
+// memmove costs more than the copy itself.
+func copyShort(dst, src []float32) {
+	if len(dst) > 32 {
+		copy(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
+// addShort is AddTo without a call, for short rows.
+func addShort(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
 	}
 }

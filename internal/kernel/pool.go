@@ -7,6 +7,10 @@ import "math"
 // the flat input index of each maximum (for the backward pass); a NaN in the
 // window wins, as in torch.
 func MaxPoolPlane(g *ConvGeom, src, dst []float32, argmax []int32) {
+	if g.PH == 0 && g.PW == 0 && g.DH == 1 && g.DW == 1 && (g.OH-1)*g.SH+g.KH <= g.H && (g.OW-1)*g.SW+g.KW <= g.W {
+		maxPoolInside(g, src, dst, argmax)
+		return
+	}
 	for oh := 0; oh < g.OH; oh++ {
 		h0 := oh*g.SH - g.PH
 		for ow := 0; ow < g.OW; ow++ {
@@ -140,6 +144,50 @@ func AdaptiveAvgPoolPlaneBackward(h, w, oh, ow int, gy, gx []float32) {
 					row[k] += v
 				}
 			}
+		}
+	}
+}
+
+// maxPoolInside is MaxPoolPlane for windows that never leave the image (no
+// padding or dilation, no ceil-mode overhang): no bounds checks per tap.
+func maxPoolInside(g *ConvGeom, src, dst []float32, argmax []int32) {
+	if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 {
+		for oh := 0; oh < g.OH; oh++ {
+			r0 := src[2*oh*g.W : 2*oh*g.W+2*g.OW]
+			r1 := src[(2*oh+1)*g.W : (2*oh+1)*g.W+2*g.OW]
+			d, a := dst[oh*g.OW:(oh+1)*g.OW], argmax[oh*g.OW:(oh+1)*g.OW]
+			base := int32(2 * oh * g.W)
+			for ow := range d {
+				best, at := r0[2*ow], base+int32(2*ow)
+				if v := r0[2*ow+1]; v > best || v != v {
+					best, at = v, base+int32(2*ow+1)
+				}
+				if v := r1[2*ow]; v > best || v != v {
+					best, at = v, base+int32(g.W+2*ow)
+				}
+				if v := r1[2*ow+1]; v > best || v != v {
+					best, at = v, base+int32(g.W+2*ow+1)
+				}
+				d[ow], a[ow] = best, at
+			}
+		}
+		return
+	}
+	for oh := 0; oh < g.OH; oh++ {
+		h0 := oh * g.SH
+		for ow := 0; ow < g.OW; ow++ {
+			w0 := ow * g.SW
+			at := int32(h0*g.W + w0)
+			best := src[at]
+			for i := 0; i < g.KH; i++ {
+				row := src[(h0+i)*g.W+w0 : (h0+i)*g.W+w0+g.KW]
+				for j, v := range row {
+					if v > best || v != v { // a NaN wins, as in torch
+						best, at = v, int32((h0+i)*g.W+w0+j)
+					}
+				}
+			}
+			dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = best, at
 		}
 	}
 }
