@@ -22,6 +22,9 @@ type Recipe struct {
 	Schedule       string    `json:"schedule"`
 	Milestones     []float64 `json:"milestones,omitempty"`
 	LabelSmoothing float64   `json:"label_smoothing"`
+	// AuxWeight weighs the losses of auxiliary classifiers (GoogLeNet's);
+	// 0 means the paper's 0.3.
+	AuxWeight float64 `json:"aux_weight,omitempty"`
 }
 
 // Validate reports a recipe that cannot run.

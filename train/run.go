@@ -130,8 +130,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			arena.Reset()
 			x := arena.FromSlice(b.Images, b.N, c, h, w)
-			logits := cfg.Model.Forward(x)
-			loss, err := tensor.CrossEntropy(logits, b.Labels, tensor.CrossEntropyOptions{LabelSmoothing: r.LabelSmoothing})
+			logits, loss, err := r.loss(cfg.Model, x, b.Labels)
 			if err != nil {
 				return res, fmt.Errorf("train: batch %d of epoch %d: %w", b.Index, epoch+1, err)
 			}
@@ -192,4 +191,48 @@ func argmax(row []float32) int {
 		}
 	}
 	return best
+}
+
+// auxClassifier is a model with auxiliary heads that train with it
+// (GoogLeNet's two, which run only in training mode).
+type auxClassifier interface {
+	ForwardAux(x *tensor.Tensor) (logits, aux1, aux2 *tensor.Tensor)
+}
+
+// loss runs the model and returns its logits and the training loss: the
+// cross-entropy of the logits plus, for a model with auxiliary heads,
+// AuxWeight times theirs (GoogLeNet's recipe, §5 of Szegedy et al. 2015).
+func (r Recipe) loss(m nn.Module, x *tensor.Tensor, labels []int) (logits, loss *tensor.Tensor, err error) {
+	ce := tensor.CrossEntropyOptions{LabelSmoothing: r.LabelSmoothing}
+	var aux []*tensor.Tensor
+	if a, ok := m.(auxClassifier); ok {
+		var a1, a2 *tensor.Tensor
+		logits, a1, a2 = a.ForwardAux(x)
+		for _, t := range []*tensor.Tensor{a1, a2} {
+			if t != nil {
+				aux = append(aux, t)
+			}
+		}
+	} else {
+		logits = m.Forward(x)
+	}
+	if loss, err = tensor.CrossEntropy(logits, labels, ce); err != nil {
+		return nil, nil, err
+	}
+	for _, t := range aux {
+		l, err := tensor.CrossEntropy(t, labels, ce)
+		if err != nil {
+			return nil, nil, err
+		}
+		loss = tensor.Add(loss, tensor.MulScalar(l, float32(r.auxWeight())))
+	}
+	return logits, loss, nil
+}
+
+// auxWeight is AuxWeight, or GoogLeNet's 0.3 when unset.
+func (r Recipe) auxWeight() float64 {
+	if r.AuxWeight == 0 {
+		return 0.3
+	}
+	return r.AuxWeight
 }
