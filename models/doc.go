@@ -10,7 +10,9 @@
 //	m, err := models.New("resnet18", models.Options{Classes: 10, Seed: 1})
 //
 // Names lists the names, Info describes one (input shape, default classes,
-// parameter count). Where the paper and torchvision differ, both are offered
+// parameter count). The CIFAR ResNets and their plain twins exist at every
+// depth 6n+2 (resnet8, resnet14, plain8, …, up to resnet1202); Names lists
+// the paper's depths only. Where the paper and torchvision differ, both are offered
 // and named plainly: "alexnet" is torchvision's single-GPU AlexNet,
 // "alexnet-paper" the 2012 paper's two-GPU net with grouped convolutions and
 // local response normalisation.

@@ -56,7 +56,8 @@ type UnknownModelError struct {
 }
 
 func (e *UnknownModelError) Error() string {
-	return fmt.Sprintf("models: unknown model %q; known models: %s", e.Name, strings.Join(Names(), ", "))
+	return fmt.Sprintf("models: unknown model %q; known models: %s, and resnetD or plainD for any CIFAR depth D = 6n+2 up to %d",
+		e.Name, strings.Join(Names(), ", "), MaxCIFARDepth)
 }
 
 // entry is one model of the registry.
@@ -126,12 +127,17 @@ func lookup(name string) (*entry, error) {
 			return &registry[i], nil
 		}
 	}
+	if depth, residual, ok := parseCIFARName(key); ok {
+		e := cifarDepthEntry(depth, residual)
+		return &e, nil
+	}
 	return nil, &UnknownModelError{Name: name}
 }
 
 // Names returns the names of every model, in the lecture's order: LeNet,
 // AlexNet, VGG, GoogLeNet, the ImageNet ResNets, the CIFAR ResNets and their
-// plain twins.
+// plain twins at the paper's depths. (CIFAR ResNets of other depths, such
+// as resnet8, are built by name too but not listed.)
 func Names() []string {
 	out := make([]string, len(registry))
 	for i, e := range registry {
@@ -141,7 +147,9 @@ func Names() []string {
 }
 
 // Info describes the named model (names are matched without regard to
-// case).
+// case). Besides the names Names lists, every CIFAR depth 6n+2 up to
+// MaxCIFARDepth is a model: resnet8, resnet14, plain8, … (resnet50 and
+// resnet152 stay the ImageNet networks).
 func Info(name string) (ModelInfo, error) {
 	e, err := lookup(name)
 	if err != nil {

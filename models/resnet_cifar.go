@@ -10,25 +10,88 @@ import (
 	"github.com/convnet/convnet/tensor"
 )
 
+// MaxCIFARDepth is the deepest CIFAR network New builds by name: the
+// 1202-layer ResNet of He et al. §4.2, the deepest they trained.
+const MaxCIFARDepth = 1202
+
 // cifarEntry registers resnet<depth> or plain<depth>, the CIFAR-10 networks
 // of He et al. 2016, §4.2, with depth 6n+2.
 func cifarEntry(name string, params int) entry {
-	residual := strings.HasPrefix(name, "resnet")
-	depth, err := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(name, "resnet"), "plain"))
-	if err != nil || (depth-2)%6 != 0 {
+	depth, residual, ok := parseCIFARName(name)
+	if !ok {
 		panic(fmt.Sprintf("models: bad CIFAR ResNet name %q", name))
 	}
+	e := cifarDepthEntry(depth, residual)
+	if e.info.Params != params {
+		panic(fmt.Sprintf("models: %s has %d parameters, not %d", name, e.info.Params, params))
+	}
+	return e
+}
+
+// parseCIFARName reads "resnet<depth>" or "plain<depth>" with depth 6n+2,
+// n ≥ 1, up to MaxCIFARDepth.
+func parseCIFARName(name string) (depth int, residual, ok bool) {
+	var digits string
+	switch {
+	case strings.HasPrefix(name, "resnet"):
+		digits, residual = strings.TrimPrefix(name, "resnet"), true
+	case strings.HasPrefix(name, "plain"):
+		digits = strings.TrimPrefix(name, "plain")
+	default:
+		return 0, false, false
+	}
+	if digits == "" || digits[0] == '0' || len(digits) > 4 || strings.Trim(digits, "0123456789") != "" {
+		return 0, false, false // digits only, and no "resnet020": one name per network
+	}
+	depth, err := strconv.Atoi(digits)
+	if err != nil || depth < 8 || depth > MaxCIFARDepth || (depth-2)%6 != 0 {
+		return 0, false, false
+	}
+	return depth, residual, true
+}
+
+// cifarDepthEntry describes ResNet-depth or Plain-depth. The registry lists
+// the paper's depths (20, 32, 44, 56, 110); lookup builds the others
+// (resnet8, resnet14, plain8, …) on demand.
+func cifarDepthEntry(depth int, residual bool) entry {
 	n := (depth - 2) / 6
-	desc := fmt.Sprintf("ResNet-%d for 32×32 CIFAR-10 (He et al. §4.2, n = %d): 16-32-64 channels, zero-padded identity shortcuts (option A)", depth, n)
-	if !residual {
-		desc = fmt.Sprintf("Plain-%d: ResNet-%d for CIFAR-10 with the shortcuts removed (He et al. §4.2, n = %d)", depth, depth, n)
+	name := fmt.Sprintf("plain%d", depth)
+	desc := fmt.Sprintf("Plain-%d: ResNet-%d for CIFAR-10 with the shortcuts removed (He et al. §4.2, n = %d)", depth, depth, n)
+	if residual {
+		name = fmt.Sprintf("resnet%d", depth)
+		desc = fmt.Sprintf("ResNet-%d for 32×32 CIFAR-10 (He et al. §4.2, n = %d): 16-32-64 channels, zero-padded identity shortcuts (option A)", depth, n)
 	}
 	return entry{
-		info: ModelInfo{Name: name, Family: "cifar-resnet", Input: [3]int{3, 32, 32}, Classes: 10, Params: params, Description: desc},
+		info: ModelInfo{Name: name, Family: "cifar-resnet", Input: [3]int{3, 32, 32}, Classes: 10,
+			Params: CIFARResNetParams(depth, 10), Description: desc},
 		build: func(rng *rand.Rand, o Options) nn.Module {
 			return newCIFARResNet(rng, n, residual, o.Classes)
 		},
 	}
+}
+
+// CIFARResNetParams is the number of parameters of ResNet-depth (or its
+// plain twin: option-A shortcuts have none) with the given classes, counted
+// layer by layer: the first conv and its batch norm; per stage, n blocks of
+// two 3×3 convs with batch norm, the first of stages 2 and 3 taking half
+// as many input channels; the fully connected layer. It panics unless depth
+// is 6n+2 with n ≥ 1.
+func CIFARResNetParams(depth, classes int) int {
+	if depth < 8 || (depth-2)%6 != 0 {
+		panic(fmt.Sprintf("models: CIFAR ResNet depth %d is not 6n+2", depth))
+	}
+	n := (depth - 2) / 6
+	conv := func(in, out int) int { return 9*in*out + 2*out } // weights, then BN's weight and bias
+	total := conv(3, 16)
+	in := 16
+	for i := 0; i < 3; i++ {
+		width := 16 << i
+		for b := 0; b < n; b++ {
+			total += conv(in, width) + conv(width, width)
+			in = width
+		}
+	}
+	return total + 64*classes + classes
 }
 
 // CIFARResNet is the CIFAR-10 network of He et al., "Deep residual learning

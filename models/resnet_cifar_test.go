@@ -1,7 +1,9 @@
 package models
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/convnet/convnet/nn"
@@ -163,6 +165,59 @@ func TestShortcutCarriesGradient(t *testing.T) {
 		}
 		if residual != (norm > 0) {
 			t.Errorf("residual %v: input gradient norm² %v", residual, norm)
+		}
+	}
+}
+
+// TestCIFARAnyDepth checks that every depth 6n+2 builds by name, with the
+// counted parameters and 2 + 2·3n + 1 weight layers, and that other names
+// stay unknown.
+func TestCIFARAnyDepth(t *testing.T) {
+	for _, name := range []string{"resnet8", "plain8", "resnet14", "plain14", "ResNet26", "plain50"} {
+		info, err := Info(name)
+		if err != nil {
+			t.Fatalf("Info(%q): %v", name, err)
+		}
+		depth, _, _ := parseCIFARName(strings.ToLower(name))
+		if info.Family != "cifar-resnet" || info.Input != [3]int{3, 32, 32} || info.Params != CIFARResNetParams(depth, 10) {
+			t.Errorf("Info(%q) = %+v", name, info)
+		}
+		m, err := New(name, Options{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		count, convs := 0, 0
+		for _, p := range nn.Parameters(m) {
+			count += p.Tensor.Len()
+			if strings.HasSuffix(p.Name, "conv1.weight") || strings.HasSuffix(p.Name, "conv2.weight") || p.Name == "fc.weight" {
+				convs++
+			}
+		}
+		if count != info.Params || convs != depth {
+			t.Errorf("%s: %d parameters in %d weight layers, want %d in %d", name, count, convs, info.Params, depth)
+		}
+		residual := strings.HasPrefix(strings.ToLower(name), "resnet")
+		if b := m.(*CIFARResNet).Layers[0].Layers[0].(*CIFARBlock); b.Residual != residual {
+			t.Errorf("%s: Residual %v", name, b.Residual)
+		}
+	}
+	// The registered depths agree with the count, and resnet50 and
+	// resnet152 (depths 6n+2 too) stay the ImageNet networks.
+	for _, name := range Names() {
+		info, _ := Info(name)
+		if d, _, ok := parseCIFARName(name); ok && info.Family == "cifar-resnet" && info.Params != CIFARResNetParams(d, 10) {
+			t.Errorf("%s: registered with %d parameters, counted %d", name, info.Params, CIFARResNetParams(d, 10))
+		}
+	}
+	for _, name := range []string{"resnet50", "resnet152"} {
+		if info, _ := Info(name); info.Family != "resnet" {
+			t.Errorf("%s is %+v, want the ImageNet ResNet", name, info)
+		}
+	}
+	for _, name := range []string{"resnet2", "resnet9", "plain19", "resnet020", "plain1208", "resnet-8", "plain", "resnet+8"} {
+		var unknown *UnknownModelError
+		if _, err := Info(name); !errors.As(err, &unknown) {
+			t.Errorf("Info(%q) error %v, want an *UnknownModelError", name, err)
 		}
 	}
 }

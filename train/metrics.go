@@ -110,11 +110,12 @@ func Plot(history []EpochMetrics, base string) error {
 		s.p.Legend.Add(s.name, l)
 	}
 	acc.Legend.Left, acc.Legend.Top = false, false
-	return savePlots(base, 10*vg.Inch, 4*vg.Inch, [][]*plot.Plot{{loss, acc}})
+	return SavePlots(base, 10*vg.Inch, 4*vg.Inch, [][]*plot.Plot{{loss, acc}})
 }
 
-// savePlots tiles plots in a grid and writes base.png and base.svg.
-func savePlots(base string, w, h vg.Length, grid [][]*plot.Plot) error {
+// SavePlots tiles plots in a grid (rows of columns) on a canvas w by h and
+// writes it to base.png and base.svg.
+func SavePlots(base string, w, h vg.Length, grid [][]*plot.Plot) error {
 	for _, ext := range []string{"png", "svg"} {
 		c, err := draw.NewFormattedCanvas(w, h, ext)
 		if err != nil {

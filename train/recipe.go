@@ -27,6 +27,16 @@ type Recipe struct {
 	AuxWeight float64 `json:"aux_weight,omitempty"`
 }
 
+// ResNetCIFARRecipe is the CIFAR-10 recipe of He et al. 2016, §4.2, scaled
+// to the given number of epochs: SGD with momentum 0.9 and weight decay
+// 1e-4 on batches of 128, the learning rate 0.1 divided by 10 at 50% and
+// 75% of the run (the paper's 32k and 48k of 64k iterations, about 164
+// epochs of 45k images).
+func ResNetCIFARRecipe(epochs int) Recipe {
+	return Recipe{Epochs: epochs, BatchSize: 128, Optimizer: "sgd", LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
+		Schedule: "multistep", Milestones: []float64{0.5, 0.75}}
+}
+
 // Validate reports a recipe that cannot run.
 func (r Recipe) Validate() error {
 	switch {

@@ -7,8 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/convnet/convnet/data"
-	"github.com/convnet/convnet/data/mnist"
 	"github.com/convnet/convnet/models"
 	"github.com/convnet/convnet/nn"
 	"github.com/convnet/convnet/train"
@@ -36,11 +34,17 @@ func loadCheckpointModel(path string) (nn.Module, *train.Checkpoint, error) {
 }
 
 func newEvalCmd() *cobra.Command {
-	var dataDir string
+	var (
+		dataFlag string
+		download bool
+	)
 	cmd := &cobra.Command{
 		Use:   "eval CHECKPOINT",
-		Short: "Accuracy, per-class accuracy and confusion matrix of a checkpoint on the MNIST test set",
-		Args:  cobra.ExactArgs(1),
+		Short: "Accuracy, per-class accuracy and confusion matrix of a checkpoint on its test set (MNIST or CIFAR-10)",
+		Long: `Evaluate a checkpoint on the test set its model's input calls for: MNIST's
+10,000 digits for 1×28×28 and 1×32×32 models, CIFAR-10's 10,000 images for
+3×32×32 models. --data is as for train.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			model, ck, err := loadCheckpointModel(args[0])
 			if err != nil {
@@ -50,35 +54,37 @@ func newEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			logw := cmd.ErrOrStderr()
-			dir, _, err := mnist.Locate(dataDir, func(format string, a ...any) { fmt.Fprintf(logw, format+"\n", a...) })
+			ds, err := openDataset(cmd, info, dataFlag, download)
 			if err != nil {
 				return err
 			}
-			testSet, err := mnist.Load(dir, false)
+			ev, err := train.Evaluate(model, ds.test, ds.testTransforms, 500)
 			if err != nil {
 				return err
 			}
-			pad := (info.Input[1] - testSet.Images.Rows) / 2
-			norm := data.Normalize{Mean: []float32{mnistMean}, Std: []float32{mnistStd}}
-			ev, err := train.Evaluate(model, mnistDataset(testSet, pad), []data.Transform{norm}, 500)
-			if err != nil {
-				return err
-			}
-			printEvaluation(cmd.OutOrStdout(), ck, ev)
+			printEvaluation(cmd.OutOrStdout(), ck, ev, ds.classes)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data", "", "folder with the MNIST IDX files (default: $CONVNET_DATA, then the GoMNIST module)")
+	f := cmd.Flags()
+	f.StringVar(&dataFlag, "data", "", "MNIST: folder with the IDX files (default: $CONVNET_DATA, then the GoMNIST module); "+
+		"CIFAR-10: cifar10 or cifar10:PATH (default cifar10)")
+	f.BoolVar(&download, "download", false, "CIFAR-10: download the official archive (170 MB) into the cache folder when no copy is found")
 	return cmd
 }
 
-func printEvaluation(w io.Writer, ck *train.Checkpoint, ev *train.Evaluation) {
+// printEvaluation writes the accuracy, per class (named by names, when
+// given), and the confusion matrix.
+func printEvaluation(w io.Writer, ck *train.Checkpoint, ev *train.Evaluation, names []string) {
 	fmt.Fprintf(w, "model %s, epoch %d, seed %d\n", ck.Model, ck.Epoch, ck.Seed)
 	fmt.Fprintf(w, "test accuracy %.2f%%  loss %.4f\n\n", 100*ev.Accuracy, ev.Loss)
 	fmt.Fprintln(w, "class  accuracy")
 	for c, a := range ev.PerClass() {
-		fmt.Fprintf(w, "%5d  %7.2f%%\n", c, 100*a)
+		name := ""
+		if c < len(names) {
+			name = "  " + names[c]
+		}
+		fmt.Fprintf(w, "%5d  %7.2f%%%s\n", c, 100*a, name)
 	}
 	fmt.Fprintln(w, "\nconfusion matrix (rows: true class, columns: predicted)")
 	var b strings.Builder
