@@ -51,6 +51,7 @@ func checkMatrix(name string, s []float32, rows, cols, ld int) {
 // benchmarks can run each one.
 type gemmImpl struct {
 	name string
+	kern *gemmKernel // nil for the naive reference
 	fn   func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
@@ -59,8 +60,8 @@ type gemmImpl struct {
 // the SIMD micro-kernels that gemmArchImpls finds supported ("avx2",
 // "avx512").
 var gemmImpls = append([]gemmImpl{
-	{"generic", sgemmGeneric},
-	{"go", gemmGo.sgemm},
+	{"generic", nil, sgemmGeneric},
+	{"go", gemmGo, gemmGo.sgemm},
 }, gemmArchImpls()...)
 
 // sgemm is the implementation in use: the last (fastest) of gemmImpls, or

@@ -3,6 +3,8 @@ package kernel
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // workerPool is the one set of goroutines that all kernels share, so that a
@@ -20,29 +22,79 @@ type task struct {
 	body   func(ctx any, lo, hi int)
 	ctx    any
 	lo, hi int
-	done   *sync.WaitGroup
+	done   *loopDone
+}
+
+// loopDone is how a parallel loop's caller learns that its chunks are done:
+// pending counts them down, so that the caller can spin through a short
+// wait, and the chunk that brings it to zero sends on ch, which the caller
+// can block on through a long one.
+type loopDone struct {
+	pending atomic.Int32
+	ch      chan struct{} // buffered: one token per loop
 }
 
 var pool workerPool
 
-// waitGroups recycles the WaitGroup of each parallel loop: it outlives the
+// loopDones recycles the loopDone of each parallel loop: it outlives the
 // call's stack frame in the workers' hands, so it would otherwise be a heap
 // allocation per call.
-var waitGroups = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+var loopDones = sync.Pool{New: func() any { return &loopDone{ch: make(chan struct{}, 1)} }}
+
+// spinWait is how long a worker polls for the next task, and a caller for
+// its workers to finish, before blocking. Kernels come in quick succession
+// (the GEMMs and element-wise ops of a training step); a goroutine that
+// blocks leaves its CPU idle, and waking it again costs tens of microseconds
+// in a virtual machine, as long as a whole 256×256 GEMM. OpenMP runtimes
+// spin for the same reason (GOMP_SPINCOUNT).
+const spinWait = 200 * time.Microsecond
 
 func (p *workerPool) start() {
 	p.once.Do(func() {
 		p.size = runtime.GOMAXPROCS(0)
 		p.tasks = make(chan task, 4*p.size)
 		for i := 0; i < p.size-1; i++ {
-			go func() {
-				for t := range p.tasks {
-					t.body(t.ctx, t.lo, t.hi)
-					t.done.Done()
-				}
-			}()
+			go p.work()
 		}
 	})
+}
+
+func (p *workerPool) work() {
+	for {
+		t, ok := p.next()
+		if !ok {
+			return
+		}
+		t.run()
+	}
+}
+
+func (t task) run() {
+	t.body(t.ctx, t.lo, t.hi)
+	if t.done.pending.Add(-1) == 0 {
+		t.done.ch <- struct{}{}
+	}
+}
+
+// next returns the next task, polling for up to spinWait before it blocks.
+func (p *workerPool) next() (task, bool) {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case t, ok := <-p.tasks:
+			return t, ok
+		default:
+		}
+		if i%64 == 0 {
+			if i == 0 {
+				start = time.Now()
+			} else if time.Since(start) > spinWait {
+				t, ok := <-p.tasks
+				return t, ok
+			}
+		}
+		runtime.Gosched()
+	}
 }
 
 // Workers is the number of goroutines that Parallel spreads work over.
@@ -79,17 +131,43 @@ func parallelFor(n, grain int, ctx any, body func(ctx any, lo, hi int)) {
 		body(ctx, 0, n)
 		return
 	}
-	wg := waitGroups.Get().(*sync.WaitGroup)
+	done := loopDones.Get().(*loopDone)
+	done.pending.Store(1) // this goroutine's own chunk
 	step := (n + chunks - 1) / chunks
 	for c := 1; c < chunks; c++ {
 		lo, hi := c*step, min((c+1)*step, n)
 		if lo >= hi {
 			break
 		}
-		wg.Add(1)
-		pool.tasks <- task{body: body, ctx: ctx, lo: lo, hi: hi, done: wg}
+		done.pending.Add(1)
+		pool.tasks <- task{body: body, ctx: ctx, lo: lo, hi: hi, done: done}
 	}
-	body(ctx, 0, min(step, n))
-	wg.Wait()
-	waitGroups.Put(wg)
+	task{body: body, ctx: ctx, lo: 0, hi: min(step, n), done: done}.run()
+	// While it waits, the caller runs queued chunks, its own or other
+	// loops': a body that itself calls Parallel (on a worker, say) then
+	// cannot deadlock for want of a free worker.
+	start := time.Now()
+	for i := 0; done.pending.Load() > 0; i++ {
+		select {
+		case t := <-pool.tasks:
+			t.run()
+			continue
+		default:
+		}
+		if i%64 == 0 && time.Since(start) > spinWait {
+			break
+		}
+		runtime.Gosched()
+	}
+	for done.pending.Load() > 0 {
+		select {
+		case t := <-pool.tasks:
+			t.run()
+		case <-done.ch:
+			loopDones.Put(done)
+			return
+		}
+	}
+	<-done.ch
+	loopDones.Put(done)
 }

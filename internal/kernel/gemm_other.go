@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package kernel
+
+// gemmArchImpls lists no SIMD implementations: the portable packed SGEMM
+// (gemmGo) is the fastest here.
+func gemmArchImpls() []gemmImpl { return nil }
+
+// copyRowsArch does nothing here: copyRowsGo does the work.
+func copyRowsArch(d []float32, ldd int, s []float32, lds, k, w int) bool { return false }
+
+// packTransposeArch does nothing here: packTransposeGo does the work.
+func packTransposeArch(d, s []float32, ld, k, w int) bool { return false }

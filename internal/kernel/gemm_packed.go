@@ -1,0 +1,281 @@
+package kernel
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// The packed SGEMM follows GotoBLAS and BLIS (Goto & van de Geijn, "Anatomy of
+// High-Performance Matrix Multiplication", TOMS 2008; Van Zee & van de Geijn,
+// "BLIS", TOMS 2015). For each nc-wide slab of columns and kc-deep slice of k,
+// a kc×nc block of op(B) is packed into nr-column panels (kept in L3, each
+// panel in L1 while used); for each mc-high slab of rows, an mc×kc block of
+// op(A) is packed into mr-row panels (kept in L2). A micro-kernel then
+// computes each mr×nr tile of C from one panel of each in registers. Packing
+// reads A and B in whatever layout they have, so the four transpose
+// combinations all run the same micro-kernel at the same speed.
+
+// gemmKernel is one register-blocked micro-kernel and the cache blocking
+// tuned for it.
+type gemmKernel struct {
+	mr, nr     int // tile of C held in registers
+	mc, kc, nc int // blocks of A (mc×kc, in L2) and B (kc×nc, in L3); mc a multiple of mr, nc of nr
+	// directB is the most rows of C (per goroutine) for which the
+	// micro-kernel reads a B stored k×n in place rather than packed (see
+	// serial).
+	directB int
+	// micro sets the rows×nr tile at c (rows ldc apart) to alpha·A·B + beta·C
+	// from a, k steps of rows floats, and b, k rows of nr floats ldb apart,
+	// for any 1 ≤ rows ≤ mr (see sgemmMicroRef). It reads C only when
+	// beta != 0, and needs k ≥ 1.
+	micro func(rows, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+}
+
+// gemmWork is one goroutine's packing buffers, reused across calls so that a
+// steady-state Sgemm allocates nothing.
+type gemmWork struct {
+	a, b, tile []float32
+}
+
+// gemmWorks keeps the packing buffers between calls. It is a plain free
+// list rather than a sync.Pool because a pool is emptied by every other
+// garbage collection, after which the next call would allocate and zero
+// megabytes again; its length is bounded by the number of Sgemm chunks that
+// ever ran at once, and capped so that a burst of concurrent callers does
+// not pin memory for good.
+var gemmWorks struct {
+	mu   sync.Mutex
+	free []*gemmWork
+}
+
+func getGemmWork() *gemmWork {
+	gemmWorks.mu.Lock()
+	defer gemmWorks.mu.Unlock()
+	if n := len(gemmWorks.free); n > 0 {
+		w := gemmWorks.free[n-1]
+		gemmWorks.free = gemmWorks.free[:n-1]
+		return w
+	}
+	return new(gemmWork)
+}
+
+func putGemmWork(w *gemmWork) {
+	gemmWorks.mu.Lock()
+	defer gemmWorks.mu.Unlock()
+	if len(gemmWorks.free) < 2*Workers() {
+		gemmWorks.free = append(gemmWorks.free, w)
+	}
+}
+
+// gemmCall carries one Sgemm's arguments to the workers of parallelFor.
+type gemmCall struct {
+	kern           *gemmKernel
+	transA, transB bool
+	byRows         bool // split C by rows rather than columns (in units of nr)
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+var gemmCalls = sync.Pool{New: func() any { return new(gemmCall) }}
+
+// gemmSerialWork is the m·n·k below which an Sgemm runs on one goroutine:
+// under it, waking a worker costs more than it saves.
+const gemmSerialWork = 1 << 18
+
+// sgemm is the packed SGEMM with kern as its micro-kernel.
+func (kern *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		// As BLAS does: op(A)·op(B) does not contribute, and is not read.
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	// Split C between the goroutines along its longer side: by rows, at
+	// any row (the micro-kernels take panels of any height), or by columns,
+	// at whole panels of nr.
+	byRows := m >= n
+	units := (n + kern.nr - 1) / kern.nr
+	if byRows {
+		units = m
+	}
+	if m*n*k < gemmSerialWork || units < 2 || Workers() < 2 {
+		w := getGemmWork()
+		kern.serial(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		putGemmWork(w)
+		return
+	}
+	g := gemmCalls.Get().(*gemmCall)
+	*g = gemmCall{kern, transA, transB, byRows, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc}
+	parallelFor(units, 1, g, gemmChunk)
+	*g = gemmCall{} // drop the caller's slices
+	gemmCalls.Put(g)
+}
+
+// gemmChunk computes rows [lo, hi) of C, or its columns in panels [lo, hi),
+// for the call in ctx, as an independent smaller Sgemm with its own packing.
+func gemmChunk(ctx any, lo, hi int) {
+	g := ctx.(*gemmCall)
+	a, b, c := g.a, g.b, g.c
+	m, n := g.m, g.n
+	if g.byRows {
+		m = hi - lo
+		if g.transA {
+			a = a[lo:]
+		} else {
+			a = a[lo*g.lda:]
+		}
+		c = c[lo*g.ldc:]
+	} else {
+		lo, hi = lo*g.kern.nr, min(hi*g.kern.nr, g.n)
+		n = hi - lo
+		if g.transB {
+			b = b[lo*g.ldb:]
+		} else {
+			b = b[lo:]
+		}
+		c = c[lo:]
+	}
+	w := getGemmWork()
+	g.kern.serial(w, g.transA, g.transB, m, n, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, c, g.ldc)
+	putGemmWork(w)
+}
+
+// serial is the blocked loop nest on one goroutine, for k ≥ 1.
+func (kern *gemmKernel) serial(w *gemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	// Split k into equal slices rather than full ones and a sliver, so that
+	// every pass over C does a worthwhile amount of work.
+	kc := ceilDiv(k, ceilDiv(k, kern.kc))
+	// A shallower block of A fits more rows in the same share of L2; with
+	// all of op(A) in one block, each panel of B is read once.
+	mc := min(max(kern.mc, kern.mc*kern.kc/kc/mr*mr), m)
+	nc := min(kern.nc, roundUp(n, nr))
+	// With B stored k×n and few rows in C, the micro-kernel reads B's full
+	// panels where they lie: packing each would cost about as much as the
+	// few tiles that use it (in place measured 10–40% faster for AVX-512 up
+	// to 768 rows, 64 most of all, and the same at 1024 and 2048). Not when
+	// B's rows are a multiple of 1 KB apart, though: a panel's rows then
+	// share a few sets of the L1 cache and evict each other (the AVX2
+	// kernel, which reads B twice as fast, ran 25% slower).
+	direct := !transB && m <= kern.directB && ldb%256 != 0
+	w.a = alignedGrow(w.a, mc*kc)
+	if direct {
+		w.b = alignedGrow(w.b, kc*nr) // the short last panel
+	} else {
+		w.b = alignedGrow(w.b, kc*nc)
+	}
+	w.tile = alignedGrow(w.tile, mr*nr)
+	for jc := 0; jc < n; jc += nc {
+		ncc := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcc := min(kc, k-pc)
+			var bd []float32 // B at (pc, jc) when read in place
+			if direct {
+				bd = b[pc*ldb+jc:]
+				if rest := ncc % nr; rest > 0 {
+					// The short last panel is packed, zero-padded, at the start of w.b.
+					packCopy(w.b[:kcc*nr], bd[ncc-rest:], ldb, kcc, rest, nr)
+				}
+			} else {
+				packB(w.b, transB, b, ldb, pc, jc, kcc, ncc, nr)
+			}
+			bet := beta
+			if pc > 0 {
+				bet = 1 // later slices of k add to what the first one wrote
+			}
+			for ic := 0; ic < m; ic += mc {
+				mcc := min(mc, m-ic)
+				packA(w.a, transA, a, lda, ic, pc, mcc, kcc, mr)
+				kern.macro(w, mcc, ncc, kcc, alpha, bet, c[ic*ldc+jc:], ldc, bd, ldb)
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over every tile of an mc×nc block of C from the
+// packed blocks in w, or with bd non-nil from B's full panels in place in bd
+// (rows ldb apart) and its short last panel packed in w.b. The micro-kernel
+// takes the last, short panel of rows as it is; a tile cut short by the
+// right edge of C is computed whole into w.tile and the columns inside C
+// merged in.
+func (kern *gemmKernel) macro(w *gemmWork, mc, nc, kc int, alpha, beta float32, c []float32, ldc int, bd []float32, ldb int) {
+	mr, nr := kern.mr, kern.nr
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		var bp []float32
+		bld := nr
+		switch {
+		case bd == nil:
+			bp = w.b[jr*kc : (jr+nr)*kc]
+		case cols == nr:
+			bp, bld = bd[jr:], ldb
+		default:
+			bp = w.b[:kc*nr]
+		}
+		for ir := 0; ir < mc; ir += mr {
+			rows := min(mr, mc-ir)
+			ap := w.a[ir*kc : (ir+rows)*kc]
+			if cols == nr {
+				kern.micro(rows, kc, ap, bp, bld, c[ir*ldc+jr:], ldc, alpha, beta)
+				continue
+			}
+			kern.micro(rows, kc, ap, bp, bld, w.tile, nr, 1, 0)
+			mergeTile(c[ir*ldc+jr:], ldc, w.tile, nr, rows, cols, alpha, beta)
+		}
+	}
+}
+
+// mergeTile sets the rows×cols corner of C to alpha·T + beta·C.
+func mergeTile(c []float32, ldc int, t []float32, ldt, rows, cols int, alpha, beta float32) {
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		ti := t[i*ldt : i*ldt+cols]
+		if beta == 0 {
+			for j, v := range ti {
+				ci[j] = alpha * v
+			}
+		} else {
+			for j, v := range ti {
+				ci[j] = alpha*v + beta*ci[j]
+			}
+		}
+	}
+}
+
+// scaleMatrix sets the m×n matrix C to beta·C, not reading it when beta is 0.
+func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(ci)
+		case 1:
+		default:
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+	}
+}
+
+// alignedGrow returns a buffer of n floats starting on a 64-byte boundary
+// (one cache line, one zmm load), reusing buf when it is large enough.
+func alignedGrow(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	buf = make([]float32, n+15)
+	off := int(uintptr(unsafe.Pointer(&buf[0]))%64) / 4
+	if off != 0 {
+		off = 16 - off
+	}
+	return buf[off : off+n : off+n]
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }
