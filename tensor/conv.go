@@ -180,13 +180,39 @@ func (p *convPlan) forward(x, w, y, keep []float32) {
 	}
 }
 
-// im2col fills col (rows × ld) with the column matrices of nb images side by side.
+// im2col fills col (rows × ld) with the column matrices of nb images side
+// by side, in parallel over the images, or over the channels when there are
+// fewer images than cores.
 func (p *convPlan) im2col(x []float32, nb int, col []float32, ld int) {
-	kernel.Parallel(nb, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			kernel.Im2col(&p.geom, x[i*p.inPlane():], col[i*p.hw:], ld)
-		}
-	})
+	if nb >= kernel.Workers() {
+		kernel.Parallel(nb, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				kernel.Im2col(&p.geom, x[i*p.inPlane():], col[i*p.hw:], ld)
+			}
+		})
+		return
+	}
+	for i := 0; i < nb; i++ {
+		xi, ci := x[i*p.inPlane():], col[i*p.hw:]
+		kernel.Parallel(p.geom.ColRows(), 1, func(r0, r1 int) { kernel.Im2colRows(&p.geom, xi, ci, ld, r0, r1) })
+	}
+}
+
+// col2im adds the column matrices of nb images (side by side in col) onto
+// their inputs in dx, in parallel like im2col.
+func (p *convPlan) col2im(col []float32, ld, nb int, dx []float32) {
+	if nb >= kernel.Workers() {
+		kernel.Parallel(nb, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				kernel.Col2im(&p.geom, col[i*p.hw:], ld, dx[i*p.inPlane():])
+			}
+		})
+		return
+	}
+	for i := 0; i < nb; i++ {
+		ci, di := col[i*p.hw:], dx[i*p.inPlane():]
+		kernel.Parallel(p.geom.C, 1, func(c0, c1 int) { kernel.Col2imChannels(&p.geom, ci, ld, di, c0, c1) })
+	}
 }
 
 // scatterColumns copies m (c × nb·hw) into y (nb × c × hw).
@@ -293,11 +319,7 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 				kernel.Sgemm(true, false, p.rowsG, ld, p.coutG, 1, w.data[g*p.coutG*p.rowsG:], p.rowsG,
 					g0[g*p.coutG*ld:], ld, 0, dc[g*p.rowsG*ld:], ld)
 			}
-			kernel.Parallel(nb, 1, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					kernel.Col2im(&p.geom, dc[i*p.hw:], ld, dx[(i0+i)*p.inPlane():])
-				}
-			})
+			p.col2im(dc, ld, nb, dx[i0*p.inPlane():])
 		}
 	}
 }

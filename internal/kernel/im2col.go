@@ -38,52 +38,60 @@ func outRange(off, stride, pad, size, outSize int) (lo, hi int) {
 // (c·KH+i)·KW+j, column oh·OW+ow holds the input under kernel tap (i, j) for
 // output (oh, ow), or 0 in the padding. Rows are ld elements apart, so the
 // columns of several images can sit side by side in one matrix.
-func Im2col(g *ConvGeom, src, col []float32, ld int) {
+func Im2col(g *ConvGeom, src, col []float32, ld int) { Im2colRows(g, src, col, ld, 0, g.ColRows()) }
+
+// Im2colRows is Im2col for the rows [r0, r1) of the matrix only, so that
+// one image's matrix can be built in parallel.
+func Im2colRows(g *ConvGeom, src, col []float32, ld, r0, r1 int) {
 	plane := g.H * g.W
-	row := 0
-	for c := 0; c < g.C; c++ {
+	kk := g.KH * g.KW
+	for row := r0; row < r1; row++ {
+		c, i, j := row/kk, row%kk/g.KW, row%g.KW
 		s := src[c*plane : (c+1)*plane]
-		for i := 0; i < g.KH; i++ {
-			hOff := i * g.DH
-			ohLo, ohHi := outRange(hOff, g.SH, g.PH, g.H, g.OH)
-			for j := 0; j < g.KW; j++ {
-				wOff := j * g.DW
-				owLo, owHi := outRange(wOff, g.SW, g.PW, g.W, g.OW)
-				dst := col[row*ld : row*ld+g.OH*g.OW]
-				row++
-				clear(dst[:ohLo*g.OW])
-				clear(dst[ohHi*g.OW:])
-				for oh := ohLo; oh < ohHi; oh++ {
-					d := dst[oh*g.OW : (oh+1)*g.OW]
-					if owLo >= owHi { // the whole row lies in the padding
-						clear(d)
-						continue
-					}
-					ih := oh*g.SH - g.PH + hOff
-					sr := s[ih*g.W:]
-					clear(d[:owLo])
-					clear(d[owHi:])
-					iw := owLo*g.SW - g.PW + wOff
-					if g.SW == 1 {
-						copyShort(d[owLo:owHi], sr[iw:])
-						continue
-					}
-					for ow := owLo; ow < owHi; ow++ {
-						d[ow] = sr[iw]
-						iw += g.SW
-					}
-				}
-			}
+		hOff, wOff := i*g.DH, j*g.DW
+		ohLo, ohHi := outRange(hOff, g.SH, g.PH, g.H, g.OH)
+		owLo, owHi := outRange(wOff, g.SW, g.PW, g.W, g.OW)
+		dst := col[row*ld : row*ld+g.OH*g.OW]
+		clear(dst[:ohLo*g.OW])
+		clear(dst[ohHi*g.OW:])
+		if owLo >= owHi { // every window of this tap lies in the padding
+			clear(dst[ohLo*g.OW : ohHi*g.OW])
+			continue
 		}
+		n := owHi - owLo
+		for oh := ohLo; oh < ohHi; oh++ {
+			d := dst[oh*g.OW : (oh+1)*g.OW]
+			clear(d[:owLo])
+			clear(d[owHi:])
+			iw := (oh*g.SH-g.PH+hOff)*g.W + owLo*g.SW - g.PW + wOff
+			if g.SW == 1 {
+				copyShort(d[owLo:owHi], s[iw:iw+n])
+				continue
+			}
+			gatherStrided(d[owLo:owHi], s[iw:iw+(n-1)*g.SW+1], g.SW)
+		}
+	}
+}
+
+// gatherStrided sets dst[k] = src[k·stride].
+func gatherStrided(dst, src []float32, stride int) {
+	for k := range dst {
+		dst[k] = src[k*stride]
 	}
 }
 
 // Col2im is the adjoint of Im2col: it adds each entry of col back onto the
 // input position it was read from, accumulating into dst (C×H×W).
 func Col2im(g *ConvGeom, col []float32, ld int, dst []float32) {
+	Col2imChannels(g, col, ld, dst, 0, g.C)
+}
+
+// Col2imChannels is Col2im for the input channels [c0, c1) only; distinct
+// channels write distinct planes, so ranges can run in parallel.
+func Col2imChannels(g *ConvGeom, col []float32, ld int, dst []float32, c0, c1 int) {
 	plane := g.H * g.W
-	row := 0
-	for c := 0; c < g.C; c++ {
+	row := c0 * g.KH * g.KW
+	for c := c0; c < c1; c++ {
 		s := dst[c*plane : (c+1)*plane]
 		for i := 0; i < g.KH; i++ {
 			hOff := i * g.DH
