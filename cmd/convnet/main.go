@@ -32,6 +32,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newTrainCmd(), newEvalCmd(), newPredictCmd(), newBenchCmd(), newSummaryCmd(), newModelsCmd(), newExplainCmd(), newExperimentCmd())
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newPredictCmd(), newBenchCmd(), newSummaryCmd(), newModelsCmd(), newExplainCmd(), newServeCmd(), newExperimentCmd())
 	return root
 }
