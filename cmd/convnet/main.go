@@ -32,6 +32,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newTrainCmd(), newEvalCmd(), newPredictCmd(), newBenchCmd(), newSummaryCmd(), newModelsCmd(), newExplainCmd(), newServeCmd(), newExperimentCmd())
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newPredictCmd(), newConvertCmd(), newBenchCmd(), newSummaryCmd(), newModelsCmd(), newExplainCmd(), newServeCmd(), newExperimentCmd())
 	return root
 }
