@@ -247,11 +247,7 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 		}
 		for i := 0; i < p.n; i++ {
 			for ch := 0; ch < p.cout; ch++ {
-				var s float32
-				for _, v := range gy[i*outPlane+ch*p.hw : i*outPlane+(ch+1)*p.hw] {
-					s += v
-				}
-				db[ch] += s
+				db[ch] += kernel.Sum(gy[i*outPlane+ch*p.hw : i*outPlane+(ch+1)*p.hw])
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -18,6 +20,85 @@ func TestReLUBranchless(t *testing.T) {
 		got := out[i]
 		if (want != want) != (got != got) || (want == want && got != want) {
 			t.Errorf("ReLU(%v) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestReLUSizes checks ReLU and its backward, vector body and scalar tail,
+// bit for bit against plain loops on every length to 40, with NaNs, both
+// zeros, infinities and denormals among the values.
+func TestReLUSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), math.Float32frombits(0xffc00001),
+		float32(math.Inf(1)), float32(math.Inf(-1)), 1e-45, -1e-45}
+	val := func() float32 {
+		if rng.IntN(4) == 0 {
+			return special[rng.IntN(len(special))]
+		}
+		return float32(rng.NormFloat64())
+	}
+	for n := 0; n <= 40; n++ {
+		x, g, d0 := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], g[i], d0[i] = val(), val(), val()
+		}
+		got := make([]float32, n)
+		ReLU(got, x)
+		for i, v := range x {
+			want := v
+			if v <= 0 {
+				want = 0 // +0, and a NaN stays
+			}
+			if math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n=%d: ReLU(%v) = %v, want %v", n, v, got[i], want)
+			}
+		}
+		for _, acc := range []bool{false, true} {
+			got := slices.Clone(d0)
+			ReLUBackward(got, g, x, acc)
+			for i, y := range x {
+				var gi float32
+				if y > 0 {
+					gi = g[i]
+				}
+				want := gi
+				if acc {
+					want = d0[i] + gi
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("n=%d acc=%v: ReLUBackward(g=%v, y=%v) onto %v = %v, want %v", n, acc, g[i], y, d0[i], got[i], want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkReLU(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randMatrix(64*6*28*28, rng)
+	y := make([]float32, len(x))
+	b.Run("forward", func(b *testing.B) {
+		for b.Loop() {
+			ReLU(y, x)
+		}
+	})
+	b.Run("backward", func(b *testing.B) {
+		for b.Loop() {
+			ReLUBackward(y, x, x, false)
+		}
+	})
+}
+
+func TestSum(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		x := make([]float32, n)
+		var want float32
+		for i := range x {
+			x[i] = float32(i%7) - 2.5 // sums exactly in float32
+			want += x[i]
+		}
+		if got := Sum(x); got != want {
+			t.Errorf("Sum of %d: got %v, want %v", n, got, want)
 		}
 	}
 }

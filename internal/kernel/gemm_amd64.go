@@ -58,6 +58,22 @@ func packCopyAVX(w, k int, dst []float32, ldd int, src []float32, lds int)
 //go:noescape
 func packTransposeAVX(w, k int, dst, src []float32, ld int)
 
+// packTransposeRowsAVX is, for 0 ≤ rows ≤ 8 and k a multiple of 8:
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*ldd+i] = 0
+//			if i < rows {
+//				dst[p*ldd+i] = src[i*ld+p]
+//			}
+//		}
+//	}
+//
+// With rows 0, src is not read.
+//
+//go:noescape
+func packTransposeRowsAVX(rows, k int, dst []float32, ldd int, src []float32, ld int)
+
 // hasAVX gates the packing routines, which use only AVX instructions.
 var hasAVX = cpu.X86.HasAVX
 
@@ -74,14 +90,33 @@ func copyRowsArch(d []float32, ldd int, s []float32, lds, k, w int) bool {
 	return true
 }
 
-// packTransposeArch is packTransposeGo with width == w and k a multiple of
-// 8, in assembly where it can; it reports whether it did the work.
-func packTransposeArch(d, s []float32, ld, k, w int) bool {
-	if !hasAVX || !packWidthAVX(w) || k == 0 {
+// packTransposeArch is packTransposeGo for k a multiple of 8, in assembly
+// where it can; it reports whether it did the work. Full panels of the
+// widths the micro-kernels use take packTransposeAVX; a partial panel (the
+// right edge of a transposed B, as the weight gradient dY·colᵀ of a
+// convolution has with its C·KH·KW columns) takes packTransposeRowsAVX 8
+// lanes at a time, which needs w a multiple of 8.
+func packTransposeArch(d, s []float32, ld, k, width, w int) bool {
+	if !hasAVX || k == 0 {
 		return false
 	}
-	_, _ = d[k*w-1], s[(w-1)*ld+k-1] // the assembly trusts these bounds
-	packTransposeAVX(w, k, d, s, ld)
+	switch {
+	case width == w && packWidthAVX(w):
+		_, _ = d[k*w-1], s[(w-1)*ld+k-1] // the assembly trusts these bounds
+		packTransposeAVX(w, k, d, s, ld)
+	case width < w && w%8 == 0:
+		_, _ = d[k*w-1], s[(width-1)*ld+k-1] // the assembly trusts these bounds
+		for i := 0; i < w; i += 8 {
+			rows := min(max(width-i, 0), 8)
+			si := s // not read when rows is 0
+			if rows > 0 {
+				si = s[i*ld:]
+			}
+			packTransposeRowsAVX(rows, k, d[i:], w, si, ld)
+		}
+	default:
+		return false
+	}
 	return true
 }
 

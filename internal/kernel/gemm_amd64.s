@@ -5391,3 +5391,863 @@ packTransposeAVX_w6_g0:
 packTransposeAVX_done:
 	VZEROUPPER
 	RET
+
+// func packTransposeRowsAVX(rows int, k int, dst []float32, ldd int, src []float32, ld int)
+// Requires: AVX
+TEXT ·packTransposeRowsAVX(SB), NOSPLIT, $0-80
+	MOVQ rows+0(FP), BX
+	MOVQ k+8(FP), CX
+	MOVQ dst_base+16(FP), DI
+	MOVQ ldd+40(FP), R9
+	SHLQ $0x02, R9
+	MOVQ src_base+48(FP), SI
+	MOVQ ld+72(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R11
+	LEAQ (R9)(R9*2), R10
+	LEAQ (SI)(R8*4), R12
+	LEAQ (DI)(R9*4), R13
+	SHRQ $0x03, CX
+	JZ   packTransposeRowsAVX_done
+	CMPQ BX, $0x00
+	JEQ  packTransposeRowsAVX_r0
+	CMPQ BX, $0x01
+	JEQ  packTransposeRowsAVX_r1
+	CMPQ BX, $0x02
+	JEQ  packTransposeRowsAVX_r2
+	CMPQ BX, $0x03
+	JEQ  packTransposeRowsAVX_r3
+	CMPQ BX, $0x04
+	JEQ  packTransposeRowsAVX_r4
+	CMPQ BX, $0x05
+	JEQ  packTransposeRowsAVX_r5
+	CMPQ BX, $0x06
+	JEQ  packTransposeRowsAVX_r6
+	CMPQ BX, $0x07
+	JEQ  packTransposeRowsAVX_r7
+
+packTransposeRowsAVX_r8_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VMOVUPS    (R12), Y4
+	VMOVUPS    (R12)(R8*1), Y5
+	VMOVUPS    (R12)(R8*2), Y6
+	VMOVUPS    (R12)(R11*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r8_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r7:
+packTransposeRowsAVX_r7_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VMOVUPS    (R12), Y4
+	VMOVUPS    (R12)(R8*1), Y5
+	VMOVUPS    (R12)(R8*2), Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r7_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r6:
+packTransposeRowsAVX_r6_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VMOVUPS    (R12), Y4
+	VMOVUPS    (R12)(R8*1), Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r6_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r5:
+packTransposeRowsAVX_r5_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VMOVUPS    (R12), Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r5_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r4:
+packTransposeRowsAVX_r4_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r4_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r3:
+packTransposeRowsAVX_r3_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r3_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r2:
+packTransposeRowsAVX_r2_loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r2_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r1:
+packTransposeRowsAVX_r1_loop:
+	VMOVUPS    (SI), Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R9*1)
+	VMOVUPS    Y14, (R13)(R9*2)
+	VMOVUPS    Y15, (R13)(R10*1)
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, R12
+	LEAQ       (DI)(R9*8), DI
+	LEAQ       (R13)(R9*8), R13
+	DECQ       CX
+	JNZ        packTransposeRowsAVX_r1_loop
+	JMP        packTransposeRowsAVX_done
+
+packTransposeRowsAVX_r0:
+packTransposeRowsAVX_r0_loop:
+	VXORPS  Y8, Y8, Y8
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y8, (DI)(R9*1)
+	VMOVUPS Y8, (DI)(R9*2)
+	VMOVUPS Y8, (DI)(R10*1)
+	VMOVUPS Y8, (R13)
+	VMOVUPS Y8, (R13)(R9*1)
+	VMOVUPS Y8, (R13)(R9*2)
+	VMOVUPS Y8, (R13)(R10*1)
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, R12
+	LEAQ    (DI)(R9*8), DI
+	LEAQ    (R13)(R9*8), R13
+	DECQ    CX
+	JNZ     packTransposeRowsAVX_r0_loop
+
+packTransposeRowsAVX_done:
+	VZEROUPPER
+	RET
+
+// func im2colRowsAVX512(rows int, dst []float32, ldd int, off int, src []float32, lds int, zmask uint32, cmask uint32)
+// Requires: AVX, AVX512F
+TEXT ·im2colRowsAVX512(SB), NOSPLIT, $0-88
+	MOVL   zmask+80(FP), AX
+	KMOVW  AX, K3
+	SHRL   $0x10, AX
+	KMOVW  AX, K4
+	MOVL   cmask+84(FP), AX
+	KMOVW  AX, K1
+	SHRL   $0x10, AX
+	KMOVW  AX, K2
+	MOVQ   rows+0(FP), CX
+	MOVQ   dst_base+8(FP), DI
+	MOVQ   ldd+32(FP), R9
+	SHLQ   $0x02, R9
+	MOVQ   off+40(FP), DX
+	MOVQ   src_base+48(FP), SI
+	MOVQ   lds+72(FP), R8
+	SHLQ   $0x02, R8
+	VPXORD Z2, Z2, Z2
+	TESTQ  CX, CX
+	JZ     im2colRowsAVX512_done
+
+im2colRowsAVX512_loop:
+	VMOVUPS   Z2, K3, (DI)
+	VMOVUPS   Z2, K4, 64(DI)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS   Z0, K1, (DI)(DX*4)
+	VMOVUPS   Z1, K2, 64(DI)(DX*4)
+	ADDQ      R8, SI
+	ADDQ      R9, DI
+	DECQ      CX
+	JNZ       im2colRowsAVX512_loop
+
+im2colRowsAVX512_done:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX512(rows int, dst []float32, ldd int, src []float32, lds int, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·addRowsAVX512(SB), NOSPLIT, $0-76
+	MOVL     mask+72(FP), AX
+	KMOVW    AX, K1
+	SHRL     $0x10, AX
+	KMOVW    AX, K2
+	MOVQ     rows+0(FP), CX
+	MOVQ     dst_base+8(FP), DI
+	MOVQ     ldd+32(FP), R9
+	SHLQ     $0x02, R9
+	MOVQ     src_base+40(FP), SI
+	MOVQ     lds+64(FP), R8
+	SHLQ     $0x02, R8
+	KORTESTW K2, K2
+	JZ       addRowsAVX512_16
+
+addRowsAVX512_32_8:
+	CMPQ      CX, $0x08
+	JLT       addRowsAVX512_32_1
+	VMOVUPS.Z (DI), K1, Z0
+	VADDPS.Z  (SI), Z0, K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS.Z  64(SI), Z1, K2, Z1
+	MOVQ      DI, R10
+	MOVQ      SI, R11
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z2
+	VADDPS.Z  (R11), Z2, K1, Z2
+	VMOVUPS.Z 64(R10), K2, Z3
+	VADDPS.Z  64(R11), Z3, K2, Z3
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z4
+	VADDPS.Z  (R11), Z4, K1, Z4
+	VMOVUPS.Z 64(R10), K2, Z5
+	VADDPS.Z  64(R11), Z5, K2, Z5
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z6
+	VADDPS.Z  (R11), Z6, K1, Z6
+	VMOVUPS.Z 64(R10), K2, Z7
+	VADDPS.Z  64(R11), Z7, K2, Z7
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z8
+	VADDPS.Z  (R11), Z8, K1, Z8
+	VMOVUPS.Z 64(R10), K2, Z9
+	VADDPS.Z  64(R11), Z9, K2, Z9
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z10
+	VADDPS.Z  (R11), Z10, K1, Z10
+	VMOVUPS.Z 64(R10), K2, Z11
+	VADDPS.Z  64(R11), Z11, K2, Z11
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z12
+	VADDPS.Z  (R11), Z12, K1, Z12
+	VMOVUPS.Z 64(R10), K2, Z13
+	VADDPS.Z  64(R11), Z13, K2, Z13
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z14
+	VADDPS.Z  (R11), Z14, K1, Z14
+	VMOVUPS.Z 64(R10), K2, Z15
+	VADDPS.Z  64(R11), Z15, K2, Z15
+	VMOVUPS   Z0, K1, (DI)
+	VMOVUPS   Z1, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z2, K1, (DI)
+	VMOVUPS   Z3, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z4, K1, (DI)
+	VMOVUPS   Z5, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z6, K1, (DI)
+	VMOVUPS   Z7, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z8, K1, (DI)
+	VMOVUPS   Z9, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z10, K1, (DI)
+	VMOVUPS   Z11, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z12, K1, (DI)
+	VMOVUPS   Z13, K2, 64(DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z14, K1, (DI)
+	VMOVUPS   Z15, K2, 64(DI)
+	ADDQ      R9, DI
+	MOVQ      R11, SI
+	ADDQ      R8, SI
+	SUBQ      $0x08, CX
+	JMP       addRowsAVX512_32_8
+
+addRowsAVX512_32_1:
+	TESTQ     CX, CX
+	JZ        addRowsAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VADDPS.Z  (SI), Z0, K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VADDPS.Z  64(SI), Z1, K2, Z1
+	VMOVUPS   Z0, K1, (DI)
+	VMOVUPS   Z1, K2, 64(DI)
+	ADDQ      R9, DI
+	ADDQ      R8, SI
+	DECQ      CX
+	JMP       addRowsAVX512_32_1
+
+addRowsAVX512_16:
+addRowsAVX512_16_8:
+	CMPQ      CX, $0x08
+	JLT       addRowsAVX512_16_1
+	VMOVUPS.Z (DI), K1, Z0
+	VADDPS.Z  (SI), Z0, K1, Z0
+	MOVQ      DI, R10
+	MOVQ      SI, R11
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z2
+	VADDPS.Z  (R11), Z2, K1, Z2
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z4
+	VADDPS.Z  (R11), Z4, K1, Z4
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z6
+	VADDPS.Z  (R11), Z6, K1, Z6
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z8
+	VADDPS.Z  (R11), Z8, K1, Z8
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z10
+	VADDPS.Z  (R11), Z10, K1, Z10
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z12
+	VADDPS.Z  (R11), Z12, K1, Z12
+	ADDQ      R9, R10
+	ADDQ      R8, R11
+	VMOVUPS.Z (R10), K1, Z14
+	VADDPS.Z  (R11), Z14, K1, Z14
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z2, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z4, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z6, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z8, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z10, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z12, K1, (DI)
+	ADDQ      R9, DI
+	VMOVUPS   Z14, K1, (DI)
+	ADDQ      R9, DI
+	MOVQ      R11, SI
+	ADDQ      R8, SI
+	SUBQ      $0x08, CX
+	JMP       addRowsAVX512_16_8
+
+addRowsAVX512_16_1:
+	TESTQ     CX, CX
+	JZ        addRowsAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VADDPS.Z  (SI), Z0, K1, Z0
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      R9, DI
+	ADDQ      R8, SI
+	DECQ      CX
+	JMP       addRowsAVX512_16_1
+
+addRowsAVX512_done:
+	VZEROUPPER
+	RET
+
+// func maxPool2x2RowAVX512(full int, tail int, r0 []float32, r1 []float32, dst []float32, arg []int32, evens []int32, i0 int32, w int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·maxPool2x2RowAVX512(SB), NOSPLIT, $0-144
+	MOVQ         full+0(FP), CX
+	MOVQ         tail+8(FP), BX
+	MOVQ         r0_base+16(FP), SI
+	MOVQ         r1_base+40(FP), DI
+	MOVQ         dst_base+64(FP), DX
+	MOVQ         arg_base+88(FP), R8
+	MOVQ         evens_base+112(FP), R9
+	VMOVDQU32    (R9), Z16
+	MOVL         $0x00000001, AX
+	VPBROADCASTD AX, Z18
+	VPADDD       Z18, Z16, Z17
+	MOVL         i0+136(FP), AX
+	VPBROADCASTD AX, Z25
+	VPADDD       Z16, Z25, Z25
+	MOVL         w+140(FP), AX
+	VPBROADCASTD AX, Z19
+	MOVL         $0x00000020, AX
+	VPBROADCASTD AX, Z24
+	MOVL         $0x00000001, AX
+	SHLXL        BX, AX, R10
+	DECL         R10
+	KMOVW        R10, K3
+	LEAL         (BX)(BX*1), R11
+	MOVQ         $0x00000001, AX
+	SHLXQ        R11, AX, R10
+	DECQ         R10
+	KMOVW        R10, K1
+	SHRQ         $0x10, R10
+	KMOVW        R10, K2
+	TESTQ        CX, CX
+	JZ           maxPool2x2RowAVX512_tail
+
+maxPool2x2RowAVX512_loop:
+	VMOVUPS   (SI), Z0
+	VMOVUPS   64(SI), Z1
+	VMOVUPS   (DI), Z2
+	VMOVUPS   64(DI), Z3
+	VMOVDQA32 Z16, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVDQA32 Z17, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVDQA32 Z16, Z6
+	VPERMI2PS Z3, Z2, Z6
+	VMOVDQA32 Z17, Z7
+	VPERMI2PS Z3, Z2, Z7
+	VCMPPS    $0x1e, Z4, Z5, K4
+	VCMPPS    $0x03, Z5, Z5, K5
+	KORW      K5, K4, K4
+	VBLENDMPS Z5, Z4, K4, Z8
+	VPADDD    Z18, Z25, Z20
+	VPBLENDMD Z20, Z25, K4, Z9
+	VCMPPS    $0x1e, Z6, Z7, K5
+	VCMPPS    $0x03, Z7, Z7, K6
+	KORW      K6, K5, K5
+	VBLENDMPS Z7, Z6, K5, Z10
+	VPADDD    Z19, Z25, Z21
+	VPADDD    Z18, Z21, Z22
+	VPBLENDMD Z22, Z21, K5, Z11
+	VCMPPS    $0x1e, Z8, Z10, K6
+	VCMPPS    $0x03, Z10, Z10, K7
+	KORW      K7, K6, K6
+	VBLENDMPS Z10, Z8, K6, Z12
+	VPBLENDMD Z11, Z9, K6, Z13
+	VMOVUPS   Z12, (DX)
+	VMOVDQU32 Z13, (R8)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, R8
+	VPADDD    Z24, Z25, Z25
+	DECQ      CX
+	JNZ       maxPool2x2RowAVX512_loop
+
+maxPool2x2RowAVX512_tail:
+	TESTQ     BX, BX
+	JZ        maxPool2x2RowAVX512_done
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z3
+	VMOVDQA32 Z16, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVDQA32 Z17, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVDQA32 Z16, Z6
+	VPERMI2PS Z3, Z2, Z6
+	VMOVDQA32 Z17, Z7
+	VPERMI2PS Z3, Z2, Z7
+	VCMPPS    $0x1e, Z4, Z5, K4
+	VCMPPS    $0x03, Z5, Z5, K5
+	KORW      K5, K4, K4
+	VBLENDMPS Z5, Z4, K4, Z8
+	VPADDD    Z18, Z25, Z20
+	VPBLENDMD Z20, Z25, K4, Z9
+	VCMPPS    $0x1e, Z6, Z7, K5
+	VCMPPS    $0x03, Z7, Z7, K6
+	KORW      K6, K5, K5
+	VBLENDMPS Z7, Z6, K5, Z10
+	VPADDD    Z19, Z25, Z21
+	VPADDD    Z18, Z21, Z22
+	VPBLENDMD Z22, Z21, K5, Z11
+	VCMPPS    $0x1e, Z8, Z10, K6
+	VCMPPS    $0x03, Z10, Z10, K7
+	KORW      K7, K6, K6
+	VBLENDMPS Z10, Z8, K6, Z12
+	VPBLENDMD Z11, Z9, K6, Z13
+	VMOVUPS   Z12, K3, (DX)
+	VMOVDQU32 Z13, K3, (R8)
+
+maxPool2x2RowAVX512_done:
+	VZEROUPPER
+	RET
+
+// func reluAVX512(n int, dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·reluAVX512(SB), NOSPLIT, $0-56
+	MOVQ   n+0(FP), CX
+	MOVQ   dst_base+8(FP), DI
+	MOVQ   x_base+32(FP), SI
+	VPXORD Z1, Z1, Z1
+	SHRQ   $0x04, CX
+	JZ     reluAVX512_done
+
+reluAVX512_loop:
+	VMOVUPS   (SI), Z0
+	VCMPPS    $0x06, Z1, Z0, K1
+	VMOVUPS.Z Z0, K1, Z2
+	VMOVUPS   Z2, (DI)
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       reluAVX512_loop
+
+reluAVX512_done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX512(n int, acc bool, dst []float32, g []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-88
+	MOVQ    n+0(FP), CX
+	MOVBQZX acc+8(FP), BX
+	MOVQ    dst_base+16(FP), DI
+	MOVQ    g_base+40(FP), SI
+	MOVQ    y_base+64(FP), DX
+	VPXORD  Z1, Z1, Z1
+	SHRQ    $0x04, CX
+	JZ      reluBackwardAVX512_done
+	TESTB   BL, BL
+	JNZ     reluBackwardAVX512_acc
+
+reluBackwardAVX512_set:
+	VMOVUPS   (DX), Z0
+	VCMPPS    $0x1e, Z1, Z0, K1
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS   Z2, (DI)
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       reluBackwardAVX512_set
+	JMP       reluBackwardAVX512_done
+
+reluBackwardAVX512_acc:
+	VMOVUPS   (DX), Z0
+	VCMPPS    $0x1e, Z1, Z0, K1
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS   (DI), Z3
+	VADDPS    Z2, Z3, Z2
+	VMOVUPS   Z2, (DI)
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       reluBackwardAVX512_acc
+
+reluBackwardAVX512_done:
+	VZEROUPPER
+	RET

@@ -10,4 +10,4 @@ func gemmArchImpls() []gemmImpl { return nil }
 func copyRowsArch(d []float32, ldd int, s []float32, lds, k, w int) bool { return false }
 
 // packTransposeArch does nothing here: packTransposeGo does the work.
-func packTransposeArch(d, s []float32, ld, k, w int) bool { return false }
+func packTransposeArch(d, s []float32, ld, k, width, w int) bool { return false }

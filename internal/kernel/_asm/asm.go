@@ -48,6 +48,12 @@ func main() {
 		Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}})
 	genPackCopy()
 	genPackTranspose()
+	genPackTransposeRows()
+	genIm2colRows()
+	genAddRows()
+	genMaxPool2x2Row()
+	genReLU()
+	genReLUBackward()
 	Generate()
 }
 

@@ -190,3 +190,113 @@ func genPackTranspose() {
 	VZEROUPPER()
 	RET()
 }
+
+// genPackTransposeRows emits packTransposeRowsAVX: for p < k, i < 8,
+// dst[p*ldd+i] = src[i*ld+p] for i < rows and 0 for rows ≤ i < 8, with
+// 0 ≤ rows ≤ 8 and k a multiple of 8. It packs the partial panels that
+// packTransposeAVX does not, one group of 8 lanes at a time, with a variant
+// for each number of rows whose missing rows are zero registers.
+func genPackTransposeRows() {
+	TEXT("packTransposeRowsAVX", NOSPLIT, "func(rows, k int, dst []float32, ldd int, src []float32, ld int)")
+	Doc("packTransposeRowsAVX transposes rows ≤ 8 rows of k floats, ld apart in src, into k",
+		"groups of 8 floats ldd apart in dst, zero past rows; see the Go declaration.")
+	rows := Load(Param("rows"), RBX)
+	k := Load(Param("k"), RCX)
+	dst := Load(Param("dst").Base(), RDI)
+	ldd := Load(Param("ldd"), R9)
+	SHLQ(U8(2), ldd)
+	src := Load(Param("src").Base(), RSI)
+	ld := Load(Param("ld"), R8)
+	SHLQ(U8(2), ld)
+	ld3, ldd3, row4, out4 := R11, R10, R12, R13
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	LEAQ(Mem{Base: src, Index: ld, Scale: 4}, row4)
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, out4)
+	SHRQ(U8(3), k)
+	JZ(LabelRef("packTransposeRowsAVX_done"))
+	for r := 0; r < 8; r++ {
+		CMPQ(rows, U8(r))
+		JEQ(LabelRef(fmt.Sprintf("packTransposeRowsAVX_r%d", r)))
+	}
+	// rows == 8 falls through to its variant.
+	y := ymmRegs
+	for r := 8; r >= 0; r-- {
+		Label(fmt.Sprintf("packTransposeRowsAVX_r%d", r))
+		Label(fmt.Sprintf("packTransposeRowsAVX_r%d_loop", r))
+		col := func(j int) VecPhysical { return y[8+j] } // column j of the block
+		if r == 0 {
+			VXORPS(y[8], y[8], y[8])
+			col = func(int) VecPhysical { return y[8] }
+		} else {
+			for i := 0; i < 8; i++ {
+				if i >= r {
+					VXORPS(y[i], y[i], y[i])
+					continue
+				}
+				base, j := src, i
+				if i >= 4 {
+					base, j = row4, i-4
+				}
+				VMOVUPS(rowMem(base, ld, ld3, j), y[i])
+			}
+			transpose8x8(y)
+		}
+		for j := 0; j < 8; j++ {
+			base, jj := dst, j
+			if j >= 4 {
+				base, jj = out4, j-4
+			}
+			VMOVUPS(col(j), rowMem(base, ldd, ldd3, jj))
+		}
+		ADDQ(U8(32), src)
+		ADDQ(U8(32), row4)
+		LEAQ(Mem{Base: dst, Index: ldd, Scale: 8}, dst)
+		LEAQ(Mem{Base: out4, Index: ldd, Scale: 8}, out4)
+		DECQ(k)
+		JNZ(LabelRef(fmt.Sprintf("packTransposeRowsAVX_r%d_loop", r)))
+		JMP(LabelRef("packTransposeRowsAVX_done"))
+	}
+	Label("packTransposeRowsAVX_done")
+	VZEROUPPER()
+	RET()
+}
+
+// rowMem addresses row j < 4 of four rows ld apart from base (ld3 = 3·ld).
+func rowMem(base, ld, ld3 Register, j int) Mem {
+	switch j {
+	case 0:
+		return Mem{Base: base}
+	case 1:
+		return Mem{Base: base, Index: ld, Scale: 1}
+	case 2:
+		return Mem{Base: base, Index: ld, Scale: 2}
+	default:
+		return Mem{Base: base, Index: ld3, Scale: 1}
+	}
+}
+
+// transpose8x8 transposes the 8×8 block in y[0..7] so that column j ends
+// up in y[8+j], clobbering y[0..7].
+func transpose8x8(y []VecPhysical) {
+	VUNPCKLPS(y[1], y[0], y[8])
+	VUNPCKHPS(y[1], y[0], y[9])
+	VUNPCKLPS(y[3], y[2], y[10])
+	VUNPCKHPS(y[3], y[2], y[11])
+	VUNPCKLPS(y[5], y[4], y[12])
+	VUNPCKHPS(y[5], y[4], y[13])
+	VUNPCKLPS(y[7], y[6], y[14])
+	VUNPCKHPS(y[7], y[6], y[15])
+	VSHUFPS(U8(0x44), y[10], y[8], y[0])
+	VSHUFPS(U8(0xee), y[10], y[8], y[1])
+	VSHUFPS(U8(0x44), y[11], y[9], y[2])
+	VSHUFPS(U8(0xee), y[11], y[9], y[3])
+	VSHUFPS(U8(0x44), y[14], y[12], y[4])
+	VSHUFPS(U8(0xee), y[14], y[12], y[5])
+	VSHUFPS(U8(0x44), y[15], y[13], y[6])
+	VSHUFPS(U8(0xee), y[15], y[13], y[7])
+	for j := 0; j < 4; j++ {
+		VPERM2F128(U8(0x20), y[4+j], y[j], y[8+j])
+		VPERM2F128(U8(0x31), y[4+j], y[j], y[12+j])
+	}
+}

@@ -206,6 +206,8 @@ func TestSgemm(t *testing.T, f SgemmFunc) {
 			{1, 300, 700},
 			{300, 1, 700},
 			{513, 33, 1},
+			{6, 25, 9000},  // tiny C, huge k: k split across goroutines
+			{16, 40, 5000}, // and unevenly
 		}
 		for _, tr := range trans {
 			for i, s := range shapes {

@@ -1,0 +1,241 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// loadMasks puts the low and high 16 bits of the 32-bit parameter name into
+// the mask registers lo and hi: the lanes of a row of up to 32 floats, two
+// zmm registers wide.
+func loadMasks(name string, lo, hi Register) {
+	m := Load(Param(name), EAX)
+	KMOVW(m, lo)
+	SHRL(U8(16), m)
+	KMOVW(m, hi)
+}
+
+// genIm2colRows emits im2colRowsAVX512: for r < rows, the row of up to 32
+// floats at dst + r·ldd gets zeros in the lanes of zmask and, from lane off,
+// the lanes of cmask from src + r·lds. Masked lanes are neither read nor
+// written, so each row costs six masked moves however short it is.
+func genIm2colRows() {
+	TEXT("im2colRowsAVX512", NOSPLIT, "func(rows int, dst []float32, ldd, off int, src []float32, lds int, zmask, cmask uint32)")
+	Doc("im2colRowsAVX512 copies rows of an image into rows of a column matrix with their",
+		"padding; see the Go declaration.")
+	loadMasks("zmask", K3, K4)
+	loadMasks("cmask", K1, K2)
+	rows := Load(Param("rows"), RCX)
+	dst := Load(Param("dst").Base(), RDI)
+	ldd := Load(Param("ldd"), R9)
+	SHLQ(U8(2), ldd)
+	off := Load(Param("off"), RDX)
+	src := Load(Param("src").Base(), RSI)
+	lds := Load(Param("lds"), R8)
+	SHLQ(U8(2), lds)
+	VPXORD(Z2, Z2, Z2)
+	TESTQ(rows, rows)
+	JZ(LabelRef("im2colRowsAVX512_done"))
+	Label("im2colRowsAVX512_loop")
+	VMOVUPS(Z2, K3, Mem{Base: dst})
+	VMOVUPS(Z2, K4, Mem{Base: dst, Disp: 64})
+	VMOVUPS_Z(Mem{Base: src}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: src, Disp: 64}, K2, Z1)
+	VMOVUPS(Z0, K1, Mem{Base: dst, Index: off, Scale: 4})
+	VMOVUPS(Z1, K2, Mem{Base: dst, Index: off, Scale: 4, Disp: 64})
+	ADDQ(lds, src)
+	ADDQ(ldd, dst)
+	DECQ(rows)
+	JNZ(LabelRef("im2colRowsAVX512_loop"))
+	Label("im2colRowsAVX512_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genAddRows emits addRowsAVX512: for r < rows, the lanes of mask of the
+// row of up to 32 floats at src + r·lds are added onto those at
+// dst + r·ldd. It loads and adds eight rows before it stores them: a
+// load that overlaps the 64 bytes of a masked store still in flight waits
+// for it (masks are not looked at), and the rows of a small image are
+// closer than that (one row at a time ran at 8 ns a row on Zen 4).
+func genAddRows() {
+	TEXT("addRowsAVX512", NOSPLIT, "func(rows int, dst []float32, ldd int, src []float32, lds int, mask uint32)")
+	Doc("addRowsAVX512 adds rows of up to 32 floats onto others; see the Go declaration.")
+	loadMasks("mask", K1, K2)
+	rows := Load(Param("rows"), RCX)
+	dst := Load(Param("dst").Base(), RDI)
+	ldd := Load(Param("ldd"), R9)
+	SHLQ(U8(2), ldd)
+	src := Load(Param("src").Base(), RSI)
+	lds := Load(Param("lds"), R8)
+	SHLQ(U8(2), lds)
+	KORTESTW(K2, K2)
+	JZ(LabelRef("addRowsAVX512_16"))
+	for _, wide := range []bool{true, false} {
+		name := "addRowsAVX512_32"
+		if !wide {
+			name = "addRowsAVX512_16"
+			Label(name)
+		}
+		// step adds rows rows from the current dst and src and advances them.
+		step := func(rows int) {
+			d, s := dst, src
+			for r := 0; r < rows; r++ {
+				z := zmmRegs[2*r]
+				VMOVUPS_Z(Mem{Base: d}, K1, z)
+				VADDPS_Z(Mem{Base: s}, z, K1, z)
+				if wide {
+					VMOVUPS_Z(Mem{Base: d, Disp: 64}, K2, zmmRegs[2*r+1])
+					VADDPS_Z(Mem{Base: s, Disp: 64}, zmmRegs[2*r+1], K2, zmmRegs[2*r+1])
+				}
+				if r+1 < rows {
+					if r == 0 {
+						MOVQ(dst, R10)
+						MOVQ(src, R11)
+						d, s = R10, R11
+					}
+					ADDQ(ldd, d)
+					ADDQ(lds, s)
+				}
+			}
+			for r := 0; r < rows; r++ {
+				VMOVUPS(zmmRegs[2*r], K1, Mem{Base: dst})
+				if wide {
+					VMOVUPS(zmmRegs[2*r+1], K2, Mem{Base: dst, Disp: 64})
+				}
+				ADDQ(ldd, dst)
+			}
+			if rows > 1 {
+				MOVQ(R11, src)
+			}
+			ADDQ(lds, src)
+		}
+		Label(name + "_8")
+		CMPQ(rows, U8(8))
+		JLT(LabelRef(name + "_1"))
+		step(8)
+		SUBQ(U8(8), rows)
+		JMP(LabelRef(name + "_8"))
+		Label(name + "_1")
+		TESTQ(rows, rows)
+		JZ(LabelRef("addRowsAVX512_done"))
+		step(1)
+		DECQ(rows)
+		JMP(LabelRef(name + "_1"))
+	}
+	Label("addRowsAVX512_done")
+	VZEROUPPER()
+	RET()
+}
+
+var zmmRegs = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15}
+
+// genMaxPool2x2Row emits maxPool2x2RowAVX512: one output row of 2×2,
+// stride-2 max pooling with its argmax, 16 outputs a step. The four taps
+// of each window are split out of the two input rows by even and odd lane
+// permutes, then reduced as a tournament, (a0, a1) and (a2, a3) and then
+// their winners, each later operand winning where it is greater or a NaN:
+// the same winner as taking the four in order, as torch does.
+func genMaxPool2x2Row() {
+	TEXT("maxPool2x2RowAVX512", NOSPLIT, "func(full, tail int, r0, r1, dst []float32, arg []int32, evens []int32, i0, w int32)")
+	Doc("maxPool2x2RowAVX512 pools one output row of 2×2 windows at stride 2; see the Go",
+		"declaration.")
+	full := Load(Param("full"), RCX)
+	tail := Load(Param("tail"), RBX)
+	r0 := Load(Param("r0").Base(), RSI)
+	r1 := Load(Param("r1").Base(), RDI)
+	dst := Load(Param("dst").Base(), RDX)
+	arg := Load(Param("arg").Base(), R8)
+	ev := Load(Param("evens").Base(), R9)
+	zEven, zOdd, zOne, zW, z32, zI0 := Z16, Z17, Z18, Z19, Z24, Z25
+	VMOVDQU32(Mem{Base: ev}, zEven)
+	MOVL(U32(1), EAX)
+	VPBROADCASTD(EAX, zOne)
+	VPADDD(zOne, zEven, zOdd)
+	i0 := Load(Param("i0"), EAX)
+	VPBROADCASTD(i0, zI0)
+	VPADDD(zEven, zI0, zI0)
+	w := Load(Param("w"), EAX)
+	VPBROADCASTD(w, zW)
+	MOVL(U32(32), EAX)
+	VPBROADCASTD(EAX, z32)
+	// The tail's masks: 2·tail input lanes over two registers, tail outputs.
+	MOVL(U32(1), EAX)
+	SHLXL(EBX, EAX, R10L) // 1 << tail
+	DECL(R10L)
+	KMOVW(R10L, K3)
+	LEAL(Mem{Base: RBX, Index: RBX, Scale: 1}, R11L) // 2·tail
+	MOVQ(U32(1), RAX)
+	SHLXQ(R11, RAX, R10) // 1 << 2·tail, below 2^32
+	DECQ(R10)
+	KMOVW(R10L, K1)
+	SHRQ(U8(16), R10)
+	KMOVW(R10L, K2)
+
+	block := func(masked bool) {
+		load := func(m Mem, k Op, z Op) {
+			if masked {
+				VMOVUPS_Z(m, k, z)
+			} else {
+				VMOVUPS(m, z)
+			}
+		}
+		load(Mem{Base: r0}, K1, Z0)
+		load(Mem{Base: r0, Disp: 64}, K2, Z1)
+		load(Mem{Base: r1}, K1, Z2)
+		load(Mem{Base: r1, Disp: 64}, K2, Z3)
+		// a0..a3, the taps of the 16 windows, in Z4..Z7.
+		VMOVDQA32(zEven, Z4)
+		VPERMI2PS(Z1, Z0, Z4)
+		VMOVDQA32(zOdd, Z5)
+		VPERMI2PS(Z1, Z0, Z5)
+		VMOVDQA32(zEven, Z6)
+		VPERMI2PS(Z3, Z2, Z6)
+		VMOVDQA32(zOdd, Z7)
+		VPERMI2PS(Z3, Z2, Z7)
+		// wins sets k where b replaces a: b > a (ordered) or b is a NaN.
+		wins := func(a, b VecPhysical, k, tmp Op) {
+			VCMPPS(U8(0x1e), a, b, k) // GT_OQ: b > a
+			VCMPPS(U8(0x03), b, b, tmp)
+			KORW(tmp, k, k)
+		}
+		wins(Z4, Z5, K4, K5)
+		VBLENDMPS(Z5, Z4, K4, Z8)
+		VPADDD(zOne, zI0, Z20)
+		VPBLENDMD(Z20, zI0, K4, Z9)
+		wins(Z6, Z7, K5, K6)
+		VBLENDMPS(Z7, Z6, K5, Z10)
+		VPADDD(zW, zI0, Z21)
+		VPADDD(zOne, Z21, Z22)
+		VPBLENDMD(Z22, Z21, K5, Z11)
+		wins(Z8, Z10, K6, K7)
+		VBLENDMPS(Z10, Z8, K6, Z12)
+		VPBLENDMD(Z11, Z9, K6, Z13)
+		if masked {
+			VMOVUPS(Z12, K3, Mem{Base: dst})
+			VMOVDQU32(Z13, K3, Mem{Base: arg})
+		} else {
+			VMOVUPS(Z12, Mem{Base: dst})
+			VMOVDQU32(Z13, Mem{Base: arg})
+		}
+	}
+	TESTQ(full, full)
+	JZ(LabelRef("maxPool2x2RowAVX512_tail"))
+	Label("maxPool2x2RowAVX512_loop")
+	block(false)
+	ADDQ(U32(128), r0)
+	ADDQ(U32(128), r1)
+	ADDQ(U8(64), dst)
+	ADDQ(U8(64), arg)
+	VPADDD(z32, zI0, zI0)
+	DECQ(full)
+	JNZ(LabelRef("maxPool2x2RowAVX512_loop"))
+	Label("maxPool2x2RowAVX512_tail")
+	TESTQ(tail, tail)
+	JZ(LabelRef("maxPool2x2RowAVX512_done"))
+	block(true)
+	Label("maxPool2x2RowAVX512_done")
+	VZEROUPPER()
+	RET()
+}

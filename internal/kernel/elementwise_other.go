@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package kernel
+
+// reluArch does nothing here: ReLU does the work in Go.
+func reluArch(dst, x []float32) int { return 0 }
+
+// reluBackwardArch does nothing here: ReLUBackward does the work in Go.
+func reluBackwardArch(dst, g, y []float32, acc bool) int { return 0 }

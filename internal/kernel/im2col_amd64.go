@@ -1,0 +1,67 @@
+//go:build amd64 && !purego
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+// im2colRowsAVX512 is, for zmask and cmask of 32 bits (lane i of a row is
+// bit i) and off+bits.Len32(cmask) ≤ 32:
+//
+//	for r := 0; r < rows; r++ {
+//		for i := 0; i < 32; i++ {
+//			if zmask>>i&1 != 0 {
+//				dst[r*ldd+i] = 0
+//			}
+//			if cmask>>i&1 != 0 {
+//				dst[r*ldd+off+i] = src[r*lds+i]
+//			}
+//		}
+//	}
+//
+// Lanes outside the masks are neither read nor written.
+//
+//go:noescape
+func im2colRowsAVX512(rows int, dst []float32, ldd, off int, src []float32, lds int, zmask, cmask uint32)
+
+// addRowsAVX512 is, for a mask of 32 bits (lane i of a row is bit i):
+//
+//	for r := 0; r < rows; r++ {
+//		for i := 0; i < 32; i++ {
+//			if mask>>i&1 != 0 {
+//				dst[r*ldd+i] += src[r*lds+i]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func addRowsAVX512(rows int, dst []float32, ldd int, src []float32, lds int, mask uint32)
+
+// hasAVX512 gates the masked row routines of im2col and col2im.
+var hasAVX512 = cpu.X86.HasAVX512F
+
+// im2colRowsArch sets, for r < rows, the row d[r·w : r·w+w] (w ≤ 32) to
+// zeros with s[r·lds : r·lds+n] copied in at lane lo, in assembly where it
+// can: one row of a tap of im2col with stride 1, its padding included. It
+// reports whether it did the work.
+func im2colRowsArch(d []float32, w, lo, n int, s []float32, lds, rows int) bool {
+	if !hasAVX512 || w > 32 || rows == 0 || n == 0 {
+		return false
+	}
+	_, _ = d[rows*w-1], s[(rows-1)*lds+n-1] // the assembly trusts these bounds
+	cmask := uint32(1)<<n - 1
+	zmask := (uint32(1)<<w - 1) &^ (cmask << lo) // a shift by 32 gives 0
+	im2colRowsAVX512(rows, d, w, lo, s, lds, zmask, cmask)
+	return true
+}
+
+// addRowsArch adds, for r < rows, s[r·lds : r·lds+n] onto d[r·ldd :
+// r·ldd+n] (n ≤ 32) in assembly where it can; it reports whether it did
+// the work.
+func addRowsArch(d []float32, ldd int, s []float32, lds, rows, n int) bool {
+	if !hasAVX512 || n > 32 || rows == 0 || n == 0 {
+		return false
+	}
+	_, _ = d[(rows-1)*ldd+n-1], s[(rows-1)*lds+n-1] // the assembly trusts these bounds
+	addRowsAVX512(rows, d, ldd, s, lds, uint32(1)<<n-1)
+	return true
+}

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package kernel
+
+// im2colRowsArch does nothing here: Im2colRows does the work in Go.
+func im2colRowsArch(d []float32, w, lo, n int, s []float32, lds, rows int) bool { return false }
+
+// addRowsArch does nothing here: Col2imChannels does the work in Go.
+func addRowsArch(d []float32, ldd int, s []float32, lds, rows, n int) bool { return false }

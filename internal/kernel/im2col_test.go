@@ -1,0 +1,141 @@
+package kernel
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// im2colRef is Im2col tap by tap, reading through the padding check.
+func im2colRef(g *ConvGeom, src, col []float32, ld int) {
+	for c := 0; c < g.C; c++ {
+		for i := 0; i < g.KH; i++ {
+			for j := 0; j < g.KW; j++ {
+				row := (c*g.KH+i)*g.KW + j
+				for oh := 0; oh < g.OH; oh++ {
+					for ow := 0; ow < g.OW; ow++ {
+						ih, iw := oh*g.SH-g.PH+i*g.DH, ow*g.SW-g.PW+j*g.DW
+						var v float32
+						if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+							v = src[(c*g.H+ih)*g.W+iw]
+						}
+						col[row*ld+oh*g.OW+ow] = v
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imRef is Col2im tap by tap: the adjoint of im2colRef.
+func col2imRef(g *ConvGeom, col []float32, ld int, dst []float32) {
+	for c := 0; c < g.C; c++ {
+		for i := 0; i < g.KH; i++ {
+			for j := 0; j < g.KW; j++ {
+				row := (c*g.KH+i)*g.KW + j
+				for oh := 0; oh < g.OH; oh++ {
+					for ow := 0; ow < g.OW; ow++ {
+						ih, iw := oh*g.SH-g.PH+i*g.DH, ow*g.SW-g.PW+j*g.DW
+						if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+							dst[(c*g.H+ih)*g.W+iw] += col[row*ld+oh*g.OW+ow]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// convGeoms are the geometries the im2col tests sweep: LeNet-5's two
+// layers (rows short enough for the masked vector routines), rows too
+// long for them, one 32 wide, and strides, dilation and padding mixed.
+func convGeoms() []ConvGeom {
+	gs := []ConvGeom{
+		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, DH: 1, DW: 1},
+		{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1},
+		{C: 2, H: 40, W: 37, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1},
+		{C: 2, H: 9, W: 32, KH: 3, KW: 3, SH: 2, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1},
+		{C: 2, H: 7, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 3, DH: 1, DW: 2},
+		{C: 3, H: 11, W: 13, KH: 3, KW: 2, SH: 2, SW: 3, PH: 1, PW: 2, DH: 2, DW: 1},
+	}
+	for i := range gs {
+		g := &gs[i]
+		g.OH = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+		g.OW = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+	}
+	return gs
+}
+
+func TestCol2im(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, g := range convGeoms() {
+		ld := g.OH*g.OW + 5
+		col := randMatrix(g.ColRows()*ld, rng)
+		got := randMatrix(g.C*g.H*g.W, rng)
+		want := slices.Clone(got)
+		Col2im(&g, col, ld, got)
+		col2imRef(&g, col, ld, want)
+		if !slices.Equal(got, want) {
+			t.Errorf("Col2im %+v differs from the reference", g)
+		}
+	}
+}
+
+func TestIm2col(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, g := range convGeoms() {
+		src := randMatrix(g.C*g.H*g.W, rng)
+		ld := g.OH*g.OW + 3
+		got, want := randMatrix(g.ColRows()*ld, rng), make([]float32, g.ColRows()*ld)
+		copy(want, got)
+		Im2col(&g, src, got, ld)
+		im2colRef(&g, src, want, ld)
+		if !slices.Equal(got, want) {
+			t.Errorf("Im2col %+v differs from the reference", g)
+		}
+	}
+}
+
+// BenchmarkIm2col builds the column matrices of LeNet-5's two
+// convolutions for a batch of 64.
+func BenchmarkIm2col(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		g    ConvGeom
+	}{
+		{"conv1", ConvGeom{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, DH: 1, DW: 1, OH: 28, OW: 28}},
+		{"conv2", ConvGeom{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1, OH: 10, OW: 10}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			g := c.g
+			const n = 64
+			rng := rand.New(rand.NewPCG(1, 2))
+			src := randMatrix(n*g.C*g.H*g.W, rng)
+			hw := g.OH * g.OW
+			col := make([]float32, g.ColRows()*n*hw)
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := 0; i < n; i++ {
+					Im2col(&g, src[i*g.C*g.H*g.W:], col[i*hw:], n*hw)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCol2im adds the column matrices of LeNet-5's second layer back
+// onto its input for a batch of 64, image by image.
+func BenchmarkCol2im(b *testing.B) {
+	g := ConvGeom{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1, OH: 10, OW: 10}
+	const n = 64
+	rng := rand.New(rand.NewPCG(1, 2))
+	hw := g.OH * g.OW
+	col := randMatrix(g.ColRows()*n*hw, rng)
+	dst := make([]float32, n*g.C*g.H*g.W)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := 0; i < n; i++ {
+			Col2im(&g, col[i*hw:], n*hw, dst[i*g.C*g.H*g.W:])
+		}
+	}
+}
