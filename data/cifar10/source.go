@@ -305,23 +305,6 @@ func (l *Locator) logf(format string, args ...any) {
 	}
 }
 
-func (l *Locator) baseURL() string {
-	if l.BaseURL == "" {
-		return DefaultBaseURL
-	}
-	if !strings.HasSuffix(l.BaseURL, "/") {
-		return l.BaseURL + "/"
-	}
-	return l.BaseURL
-}
+func (l *Locator) baseURL() string { return data.BaseURL(l.BaseURL, DefaultBaseURL) }
 
-func (l *Locator) cacheDir() (string, error) {
-	if l.CacheDir != "" {
-		return l.CacheDir, nil
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(d, "convnet", "cifar10"), nil
-}
+func (l *Locator) cacheDir() (string, error) { return data.CacheDir("cifar10", l.CacheDir) }

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/convnet/convnet/data"
 )
 
 // The Go module that ships MNIST (the four standard gzip files in its data/
@@ -166,26 +168,9 @@ func (l *Locator) logf(format string, args ...any) {
 	}
 }
 
-func (l *Locator) baseURL() string {
-	if l.BaseURL == "" {
-		return DefaultBaseURL
-	}
-	if !strings.HasSuffix(l.BaseURL, "/") {
-		return l.BaseURL + "/"
-	}
-	return l.BaseURL
-}
+func (l *Locator) baseURL() string { return data.BaseURL(l.BaseURL, DefaultBaseURL) }
 
-func (l *Locator) cacheDir() (string, error) {
-	if l.CacheDir != "" {
-		return l.CacheDir, nil
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(d, "convnet", "mnist"), nil
-}
+func (l *Locator) cacheDir() (string, error) { return data.CacheDir("mnist", l.CacheDir) }
 
 // explicitDir returns dir or dir/mnist, whichever holds the four files.
 func explicitDir(dir string) (string, error) {
