@@ -96,6 +96,22 @@ func binaryBackward(k binaryKind, a, b, out *Tensor) {
 		clear(gb)
 	}
 	x, y := a.data, b.data
+	if (k == kindAdd || k == kindSub) && sameShape(a.shape, b.shape) {
+		// The residual additions of ResNets: no broadcast to undo.
+		sign := float32(1)
+		if k == kindSub {
+			sign = -1
+		}
+		for i, gi := range g {
+			if ga != nil {
+				ga[i] += gi
+			}
+			if gb != nil {
+				gb[i] += sign * gi
+			}
+		}
+		return
+	}
 	forEachBroadcast(out.shape, a.shape, b.shape, func(i, ia, ib int) {
 		gi := g[i]
 		switch k {
