@@ -1,17 +1,14 @@
 package nn_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
+
+	"github.com/convnet/convnet/internal/fixture"
 )
 
 // The PyTorch parity fixtures of the layers live in testdata/layers.json,
@@ -24,68 +21,17 @@ const (
 	fixtureDir    = "testdata"
 	fixturePath   = "testdata/layers.json"
 	fixtureScript = "../tools/parity/gen_layer_fixtures.py"
-	fixturePython = "/usr/bin/python3"
-)
-
-var (
-	regenerateOnce sync.Once
-	regenerateErr  error
 )
 
 // loadFixture reads the fixture file into v, regenerating it first under -update.
 func loadFixture(t *testing.T, path string, v any) {
 	t.Helper()
-	if *updateFixtures {
-		regenerateOnce.Do(func() {
-			cmd := exec.Command(fixturePython, fixtureScript, "--out", fixtureDir)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				regenerateErr = fmt.Errorf("%s %s: %v\n%s", fixturePython, fixtureScript, err, out.String())
-			}
-		})
-		if regenerateErr != nil {
-			t.Fatal(regenerateErr)
-		}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	fixture.Load(t, path, fixtureScript, fixtureDir, *updateFixtures, v)
 }
 
-// splitmix64 returns n outputs of splitmix64 started at seed: the generator
-// that the fixture scripts draw every input, weight and upstream gradient
-// from, so that the fixtures need not store them.
-func splitmix64(seed uint64, n int) []uint64 {
-	out := make([]uint64, n)
-	s := seed
-	for i := range out {
-		s += 0x9E3779B97F4A7C15
-		z := s
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-		out[i] = z ^ (z >> 31)
-	}
-	return out
-}
-
-// drawValues is the script's draw_values: offset + scale·(u − 2²³)/2²³ for
-// the top 24 bits u of each output, computed in float64 and rounded once to
-// float32. scale is a power of two, so only the offset can round.
+// drawValues is the scripts' draw_values (see fixture.Draw).
 func drawValues(seed uint64, n int, scale, offset float64) []float32 {
-	k := scale / (1 << 23)
-	out := make([]float32, n)
-	for i, z := range splitmix64(seed, n) {
-		v := float64(int64(z>>40)-(1<<23)) * k
-		out[i] = float32(offset + float64(v)) // the conversion forbids fusing into an FMA
-	}
-	return out
+	return fixture.Draw(seed, n, scale, offset)
 }
 
 // drawSpec is how a fixture names generated values.
