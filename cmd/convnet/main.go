@@ -4,6 +4,12 @@
 //	convnet train lenet5            # train LeNet-5 on MNIST to ≥ 99.2%
 //	convnet eval runs/lenet5/checkpoint.safetensors
 //	convnet predict runs/lenet5/checkpoint.safetensors digit.png
+//	convnet serve                   # the LeNet-5 demo page on 127.0.0.1:8080
+//	convnet summary vgg16           # layers, parameters, multiply-adds
+//	convnet train resnet20 --data cifar10
+//	convnet experiment degradation  # plain vs residual nets on CIFAR-10
+//	convnet convert model.pth model.safetensors
+//	convnet bench --json            # the benchmark workloads
 package main
 
 import (
