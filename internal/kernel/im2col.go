@@ -54,7 +54,7 @@ func Im2colRows(g *ConvGeom, src, col []float32, ld, r0, r1 int) {
 		dst := col[row*ld : row*ld+g.OH*g.OW]
 		clear(dst[:ohLo*g.OW])
 		clear(dst[ohHi*g.OW:])
-		if owLo >= owHi { // every window of this tap lies in the padding
+		if owLo >= owHi || ohLo >= ohHi { // every window of this tap lies in the padding
 			clear(dst[ohLo*g.OW : ohHi*g.OW])
 			continue
 		}

@@ -48,7 +48,8 @@ func col2imRef(g *ConvGeom, col []float32, ld int, dst []float32) {
 
 // convGeoms are the geometries the im2col tests sweep: LeNet-5's two
 // layers (rows short enough for the masked vector routines), rows too
-// long for them, one 32 wide, and strides, dilation and padding mixed.
+// long for them, one 32 wide, strides, dilation and padding mixed, and
+// kernels larger than the image.
 func convGeoms() []ConvGeom {
 	gs := []ConvGeom{
 		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, DH: 1, DW: 1},
@@ -57,6 +58,11 @@ func convGeoms() []ConvGeom {
 		{C: 2, H: 9, W: 32, KH: 3, KW: 3, SH: 2, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1},
 		{C: 2, H: 7, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 3, DH: 1, DW: 2},
 		{C: 3, H: 11, W: 13, KH: 3, KW: 2, SH: 2, SW: 3, PH: 1, PW: 2, DH: 2, DW: 1},
+		// a 7×7 kernel over a 3×3 image: taps whose rows or columns all
+		// fall in the padding
+		{C: 3, H: 3, W: 3, KH: 7, KW: 7, SH: 1, SW: 1, PH: 3, PW: 3, DH: 1, DW: 1},
+		{C: 2, H: 2, W: 5, KH: 5, KW: 3, SH: 1, SW: 1, PH: 3, PW: 1, DH: 1, DW: 1},
+		{C: 2, H: 5, W: 2, KH: 3, KW: 5, SH: 1, SW: 2, PH: 1, PW: 3, DH: 1, DW: 1},
 	}
 	for i := range gs {
 		g := &gs[i]

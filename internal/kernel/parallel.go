@@ -32,7 +32,14 @@ type task struct {
 type loopDone struct {
 	pending atomic.Int32
 	ch      chan struct{} // buffered: one token per loop
+	// panicked holds the first panic of any chunk, so that the caller
+	// re-raises it on its own goroutine (where a recover can see it)
+	// instead of a worker taking the whole process down.
+	panicked atomic.Pointer[chunkPanic]
 }
+
+// chunkPanic is the value a chunk panicked with.
+type chunkPanic struct{ value any }
 
 var pool workerPool
 
@@ -70,7 +77,16 @@ func (p *workerPool) work() {
 }
 
 func (t task) run() {
+	defer t.finish()
 	t.body(t.ctx, t.lo, t.hi)
+}
+
+// finish counts the chunk done, even when its body panicked, and keeps
+// the panic for the loop's caller.
+func (t task) finish() {
+	if r := recover(); r != nil {
+		t.done.panicked.CompareAndSwap(nil, &chunkPanic{r})
+	}
 	if t.done.pending.Add(-1) == 0 {
 		t.done.ch <- struct{}{}
 	}
@@ -164,10 +180,21 @@ func parallelFor(n, grain int, ctx any, body func(ctx any, lo, hi int)) {
 		case t := <-pool.tasks:
 			t.run()
 		case <-done.ch:
-			loopDones.Put(done)
+			release(done)
 			return
 		}
 	}
 	<-done.ch
+	release(done)
+}
+
+// release recycles a finished loop's loopDone and re-raises the panic of
+// any of its chunks: every chunk has stopped by now, so none still writes
+// to the caller's buffers.
+func release(done *loopDone) {
+	p := done.panicked.Swap(nil)
 	loopDones.Put(done)
+	if p != nil {
+		panic(p.value)
+	}
 }
