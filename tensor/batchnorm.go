@@ -71,10 +71,7 @@ func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOpti
 			}
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
-				src, dst := x.data[off:off+plane], out.data[off:off+plane]
-				for i, xv := range src {
-					dst[i] = xv*scale + shift
-				}
+				kernel.Affine(out.data[off:off+plane], x.data[off:off+plane], scale, shift)
 			}
 		}
 	})
@@ -83,22 +80,19 @@ func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOpti
 	}, x, weight, bias)
 }
 
-// channelStats returns the mean and biased variance of one channel, in float64.
+// channelStats returns the mean and biased variance of one channel in two
+// passes (the second over x − mean, which does not cancel), each plane
+// summed in float32 and the planes in float64.
 func channelStats(x []float32, n, c, plane, ch int) (mean, variance float64) {
 	var s float64
 	for b := 0; b < n; b++ {
-		for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
-			s += float64(v)
-		}
+		s += float64(kernel.Sum(x[(b*c+ch)*plane : (b*c+ch+1)*plane]))
 	}
 	count := float64(n * plane)
 	mean = s / count
 	var ss float64
 	for b := 0; b < n; b++ {
-		for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
-			d := float64(v) - mean
-			ss += d * d
-		}
+		ss += float64(kernel.SumSquaredDeviations(x[(b*c+ch)*plane:(b*c+ch+1)*plane], float32(mean)))
 	}
 	return mean, ss / count
 }
@@ -111,16 +105,16 @@ func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, train
 	db, betaB := gradSlot(bias)
 	kernel.Parallel(c, 1, func(c0, c1 int) {
 		for ch := c0; ch < c1; ch++ {
-			// Σg and Σg·x̂ over the channel.
+			// Σg and Σg·x̂ over the channel, x̂ = (x − mean)·σ⁻¹.
 			var sg, sgx float64
 			m, is := mean[ch], invStd[ch]
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
-				for i, gv := range g[off : off+plane] {
-					sg += float64(gv)
-					sgx += float64(gv) * float64((x.data[off+i]-m)*is)
-				}
+				pg, pgx := kernel.SumAndCenteredDot(g[off:off+plane], x.data[off:off+plane], m)
+				sg += float64(pg)
+				sgx += float64(pgx)
 			}
+			sgx *= float64(is)
 			if dw != nil {
 				dw[ch] = accum(dw[ch], betaW, float32(sgx))
 			}
@@ -143,14 +137,8 @@ func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, train
 			}
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
-				for i, gv := range g[off : off+plane] {
-					xh := (x.data[off+i] - m) * is
-					v := k * (gv - mg - xh*mgx)
-					if betaX != 0 {
-						v += dx[off+i]
-					}
-					dx[off+i] = v
-				}
+				kernel.BatchNormGrad(dx[off:off+plane], g[off:off+plane], x.data[off:off+plane],
+					k, -k*is*mgx, -k*mg, m, betaX != 0)
 			}
 		}
 	})

@@ -113,12 +113,21 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	// needs a gradient, keep the matrix for the backward pass rather than
 	// build it twice.
 	var keep []float32
-	if w.requiresGrad && !p.pointwise && p.chunk == p.n {
-		keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)
-	}
-	p.forward(x.data, w.data, out.data, keep)
-	if bias != nil {
-		addChannelBias(out.data, bias.data, p.n, p.cout, p.hw)
+	switch {
+	case p.batched():
+		var b []float32
+		if bias != nil {
+			b = bias.data
+		}
+		p.forwardBatched(x.data, w.data, b, out.data)
+	default:
+		if w.requiresGrad && !p.pointwise && p.chunk == p.n {
+			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)
+		}
+		p.forward(x.data, w.data, out.data, keep)
+		if bias != nil {
+			addChannelBias(out.data, bias.data, p.n, p.cout, p.hw)
+		}
 	}
 	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data, keep) }, x, w, bias)
 }
@@ -257,6 +266,10 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 		clear(dx)
 	}
 	if dw == nil && dx == nil {
+		return
+	}
+	if p.batched() {
+		p.backwardBatched(x.data, w.data, gy, dw, betaW, dx)
 		return
 	}
 	if p.pointwise {

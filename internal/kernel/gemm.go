@@ -64,16 +64,40 @@ var gemmImpls = append([]gemmImpl{
 	{"go", gemmGo, gemmGo.sgemm},
 }, gemmArchImpls()...)
 
-// sgemm is the implementation in use: the last (fastest) of gemmImpls, or
-// the one named by the environment variable CONVNET_SGEMM, so that a whole
-// program can be run on another implementation to compare.
-var sgemm = pickSgemm(os.Getenv("CONVNET_SGEMM"))
+// gemmInUse is the implementation in use: the last (fastest) of gemmImpls,
+// or the one named by the environment variable CONVNET_SGEMM, so that a
+// whole program can be run on another implementation to compare.
+var gemmInUse = pickGemm(os.Getenv("CONVNET_SGEMM"))
 
-func pickSgemm(name string) func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+var sgemm = gemmInUse.fn
+
+func pickGemm(name string) gemmImpl {
 	for _, im := range gemmImpls {
 		if im.name == name {
-			return im.fn
+			return im
 		}
 	}
-	return gemmImpls[len(gemmImpls)-1].fn
+	return gemmImpls[len(gemmImpls)-1]
+}
+
+// SgemmSerial is Sgemm on the calling goroutine alone, for callers that
+// already spread their work over the workers (a batch, one image per
+// chunk): its packing buffers stay in that core's caches.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	kern := gemmInUse.kern
+	if kern == nil {
+		sgemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	w := getGemmWork()
+	kern.serial(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	putGemmWork(w)
 }

@@ -6251,3 +6251,260 @@ reluBackwardAVX512_acc:
 reluBackwardAVX512_done:
 	VZEROUPPER
 	RET
+
+// func sumAVX512(n int, x []float32) float32
+// Requires: AVX, AVX512DQ, AVX512F, SSE
+TEXT ·sumAVX512(SB), NOSPLIT, $0-36
+	MOVQ   n+0(FP), CX
+	MOVQ   x_base+8(FP), SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, CX
+
+sumAVX512_loop4:
+	CMPQ   CX, $0x04
+	JB     sumAVX512_loop1
+	VADDPS (SI), Z0, Z0
+	VADDPS 64(SI), Z1, Z1
+	VADDPS 128(SI), Z2, Z2
+	VADDPS 192(SI), Z3, Z3
+	ADDQ   $0x00000100, SI
+	SUBQ   $0x04, CX
+	JMP    sumAVX512_loop4
+
+sumAVX512_loop1:
+	TESTQ  CX, CX
+	JZ     sumAVX512_done
+	VADDPS (SI), Z0, Z0
+	ADDQ   $0x40, SI
+	DECQ   CX
+	JMP    sumAVX512_loop1
+
+sumAVX512_done:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF32X8 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	MOVSS         X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func sumSquaredDeviationsAVX512(n int, x []float32, m float32) float32
+// Requires: AVX, AVX512DQ, AVX512F, SSE
+TEXT ·sumSquaredDeviationsAVX512(SB), NOSPLIT, $0-44
+	MOVQ         n+0(FP), CX
+	MOVQ         x_base+8(FP), SI
+	VBROADCASTSS m+32(FP), Z8
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+
+sumSquaredDeviationsAVX512_loop4:
+	CMPQ        CX, $0x04
+	JB          sumSquaredDeviationsAVX512_loop1
+	VSUBPS      (SI), Z8, Z4
+	VFMADD231PS Z4, Z4, Z0
+	VSUBPS      64(SI), Z8, Z5
+	VFMADD231PS Z5, Z5, Z1
+	VSUBPS      128(SI), Z8, Z6
+	VFMADD231PS Z6, Z6, Z2
+	VSUBPS      192(SI), Z8, Z7
+	VFMADD231PS Z7, Z7, Z3
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x04, CX
+	JMP         sumSquaredDeviationsAVX512_loop4
+
+sumSquaredDeviationsAVX512_loop1:
+	TESTQ       CX, CX
+	JZ          sumSquaredDeviationsAVX512_done
+	VSUBPS      (SI), Z8, Z4
+	VFMADD231PS Z4, Z4, Z0
+	ADDQ        $0x40, SI
+	DECQ        CX
+	JMP         sumSquaredDeviationsAVX512_loop1
+
+sumSquaredDeviationsAVX512_done:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF32X8 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	MOVSS         X0, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func sumAndCenteredDotAVX512(n int, g []float32, x []float32, m float32) (sg float32, sgx float32)
+// Requires: AVX, AVX512DQ, AVX512F, SSE
+TEXT ·sumAndCenteredDotAVX512(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), CX
+	MOVQ         g_base+8(FP), DX
+	MOVQ         x_base+32(FP), SI
+	VBROADCASTSS m+56(FP), Z16
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	SHRQ         $0x04, CX
+
+sumAndCenteredDotAVX512_loop4:
+	CMPQ        CX, $0x04
+	JB          sumAndCenteredDotAVX512_loop1
+	VMOVUPS     (DX), Z8
+	VMOVUPS     (SI), Z12
+	VSUBPS      Z16, Z12, Z12
+	VADDPS      Z8, Z0, Z0
+	VFMADD231PS Z8, Z12, Z4
+	VMOVUPS     64(DX), Z9
+	VMOVUPS     64(SI), Z13
+	VSUBPS      Z16, Z13, Z13
+	VADDPS      Z9, Z1, Z1
+	VFMADD231PS Z9, Z13, Z5
+	VMOVUPS     128(DX), Z10
+	VMOVUPS     128(SI), Z14
+	VSUBPS      Z16, Z14, Z14
+	VADDPS      Z10, Z2, Z2
+	VFMADD231PS Z10, Z14, Z6
+	VMOVUPS     192(DX), Z11
+	VMOVUPS     192(SI), Z15
+	VSUBPS      Z16, Z15, Z15
+	VADDPS      Z11, Z3, Z3
+	VFMADD231PS Z11, Z15, Z7
+	ADDQ        $0x00000100, DX
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x04, CX
+	JMP         sumAndCenteredDotAVX512_loop4
+
+sumAndCenteredDotAVX512_loop1:
+	TESTQ       CX, CX
+	JZ          sumAndCenteredDotAVX512_done
+	VMOVUPS     (DX), Z8
+	VMOVUPS     (SI), Z12
+	VSUBPS      Z16, Z12, Z12
+	VADDPS      Z8, Z0, Z0
+	VFMADD231PS Z8, Z12, Z4
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, SI
+	DECQ        CX
+	JMP         sumAndCenteredDotAVX512_loop1
+
+sumAndCenteredDotAVX512_done:
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z7, Z6, Z6
+	VADDPS        Z6, Z4, Z4
+	VEXTRACTF32X8 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VMOVHLPS      X4, X4, X8
+	VADDPS        X8, X4, X4
+	VMOVSHDUP     X4, X8
+	VADDSS        X8, X4, X4
+	MOVSS         X4, sgx+68(FP)
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF32X8 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
+	MOVSS         X0, sg+64(FP)
+	VZEROUPPER
+	RET
+
+// func affineAVX512(n int, dst []float32, x []float32, a float32, b float32)
+// Requires: AVX, AVX512F
+TEXT ·affineAVX512(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), CX
+	MOVQ         dst_base+8(FP), DI
+	MOVQ         x_base+32(FP), SI
+	VBROADCASTSS a+56(FP), Z1
+	VBROADCASTSS b+60(FP), Z2
+	SHRQ         $0x04, CX
+	JZ           affineAVX512_done
+
+affineAVX512_loop:
+	VMOVAPS     Z2, Z0
+	VFMADD231PS (SI), Z1, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         affineAVX512_loop
+
+affineAVX512_done:
+	VZEROUPPER
+	RET
+
+// func batchNormGradAVX512(n int, acc bool, dst []float32, g []float32, x []float32, a float32, b float32, c float32, m float32)
+// Requires: AVX, AVX512F
+TEXT ·batchNormGradAVX512(SB), NOSPLIT, $0-104
+	MOVQ         n+0(FP), CX
+	MOVBQZX      acc+8(FP), BX
+	MOVQ         dst_base+16(FP), DI
+	MOVQ         g_base+40(FP), DX
+	MOVQ         x_base+64(FP), SI
+	VBROADCASTSS a+88(FP), Z4
+	VBROADCASTSS b+92(FP), Z5
+	VBROADCASTSS c+96(FP), Z6
+	VBROADCASTSS m+100(FP), Z7
+	SHRQ         $0x04, CX
+	JZ           batchNormGradAVX512_done
+	TESTB        BL, BL
+	JNZ          batchNormGradAVX512_acc
+
+batchNormGradAVX512_set:
+	VMOVUPS     (SI), Z1
+	VSUBPS      Z7, Z1, Z1
+	VMOVAPS     Z6, Z0
+	VFMADD231PS (DX), Z4, Z0
+	VFMADD231PS Z1, Z5, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         batchNormGradAVX512_set
+	JMP         batchNormGradAVX512_done
+
+batchNormGradAVX512_acc:
+	VMOVUPS     (SI), Z1
+	VSUBPS      Z7, Z1, Z1
+	VMOVAPS     Z6, Z0
+	VFMADD231PS (DX), Z4, Z0
+	VFMADD231PS Z1, Z5, Z0
+	VADDPS      (DI), Z0, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         batchNormGradAVX512_acc
+
+batchNormGradAVX512_done:
+	VZEROUPPER
+	RET

@@ -54,6 +54,11 @@ func main() {
 	genMaxPool2x2Row()
 	genReLU()
 	genReLUBackward()
+	genSum()
+	genSumSquaredDeviations()
+	genSumAndCenteredDot()
+	genAffine()
+	genBatchNormGrad()
 	Generate()
 }
 

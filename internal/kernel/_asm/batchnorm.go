@@ -1,0 +1,205 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The batch-norm kernels: per-plane reductions and the two affine maps of
+// forward and backward, 16 floats a step for n a multiple of 16. The
+// reductions keep four accumulators, so that consecutive additions do not
+// wait on each other's latency, and add them pairwise at the end.
+
+// reduceLoop emits the loop of a reduction over n floats (in cx, a
+// multiple of 16): step(off, acc) adds the 16 floats at byte offset off of
+// each pointer in ptrs into accumulator set acc (0…3); four steps an
+// iteration while 64 floats remain, then one. The accumulators are zeroed
+// before and summed into the first afterwards by the caller.
+func reduceLoop(name string, cx GPPhysical, ptrs []GPPhysical, step func(off, acc int)) {
+	SHRQ(U8(4), cx)
+	Label(name + "_loop4")
+	CMPQ(cx, U8(4))
+	JB(LabelRef(name + "_loop1"))
+	for u := 0; u < 4; u++ {
+		step(64*u, u)
+	}
+	for _, p := range ptrs {
+		ADDQ(U32(256), p)
+	}
+	SUBQ(U8(4), cx)
+	JMP(LabelRef(name + "_loop4"))
+	Label(name + "_loop1")
+	TESTQ(cx, cx)
+	JZ(LabelRef(name + "_done"))
+	step(0, 0)
+	for _, p := range ptrs {
+		ADDQ(U8(64), p)
+	}
+	DECQ(cx)
+	JMP(LabelRef(name + "_loop1"))
+	Label(name + "_done")
+}
+
+// horizontalSum adds the four accumulators z[0..3] and then the 16 lanes
+// of the result into lane 0 of z[0]'s xmm, using tmp.
+func horizontalSum(z [4]VecPhysical, tmp VecPhysical) {
+	VADDPS(z[1], z[0], z[0])
+	VADDPS(z[3], z[2], z[2])
+	VADDPS(z[2], z[0], z[0])
+	VEXTRACTF32X8(U8(1), z[0], tmp.AsY())
+	VADDPS(tmp.AsY(), z[0].AsY(), z[0].AsY())
+	VEXTRACTF128(U8(1), z[0].AsY(), tmp.AsX())
+	VADDPS(tmp.AsX(), z[0].AsX(), z[0].AsX())
+	VMOVHLPS(z[0].AsX(), z[0].AsX(), tmp.AsX())
+	VADDPS(tmp.AsX(), z[0].AsX(), z[0].AsX())
+	VMOVSHDUP(z[0].AsX(), tmp.AsX())
+	VADDSS(tmp.AsX(), z[0].AsX(), z[0].AsX())
+}
+
+func zero(zs ...VecPhysical) {
+	for _, z := range zs {
+		VPXORD(z, z, z)
+	}
+}
+
+// genSum emits sumAVX512: the sum of n floats.
+func genSum() {
+	TEXT("sumAVX512", NOSPLIT, "func(n int, x []float32) float32")
+	Doc("sumAVX512 returns the sum of n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	acc := [4]VecPhysical{Z0, Z1, Z2, Z3}
+	zero(acc[:]...)
+	reduceLoop("sumAVX512", n, []GPPhysical{x}, func(off, a int) {
+		VADDPS(Mem{Base: x, Disp: off}, acc[a], acc[a])
+	})
+	horizontalSum(acc, Z4)
+	Store(X0, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// genSumSquaredDeviations emits sumSquaredDeviationsAVX512: Σ(x − m)².
+func genSumSquaredDeviations() {
+	TEXT("sumSquaredDeviationsAVX512", NOSPLIT, "func(n int, x []float32, m float32) float32")
+	Doc("sumSquaredDeviationsAVX512 returns the sum of (x[i] − m)² over n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	pm, _ := Param("m").Resolve()
+	VBROADCASTSS(pm.Addr, Z8)
+	acc := [4]VecPhysical{Z0, Z1, Z2, Z3}
+	tmp := [4]VecPhysical{Z4, Z5, Z6, Z7}
+	zero(acc[:]...)
+	reduceLoop("sumSquaredDeviationsAVX512", n, []GPPhysical{x}, func(off, a int) {
+		VSUBPS(Mem{Base: x, Disp: off}, Z8, tmp[a]) // m − x: squared alike
+		VFMADD231PS(tmp[a], tmp[a], acc[a])
+	})
+	horizontalSum(acc, Z4)
+	Store(X0, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// genSumAndCenteredDot emits sumAndCenteredDotAVX512: Σg and Σg·(x − m).
+func genSumAndCenteredDot() {
+	TEXT("sumAndCenteredDotAVX512", NOSPLIT, "func(n int, g, x []float32, m float32) (sg, sgx float32)")
+	Doc("sumAndCenteredDotAVX512 returns the sums of g[i] and of g[i]·(x[i] − m) over n floats,",
+		"n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	g := Load(Param("g").Base(), RDX).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	pm, _ := Param("m").Resolve()
+	VBROADCASTSS(pm.Addr, Z16)
+	sg := [4]VecPhysical{Z0, Z1, Z2, Z3}
+	sgx := [4]VecPhysical{Z4, Z5, Z6, Z7}
+	gv := [4]VecPhysical{Z8, Z9, Z10, Z11}
+	t := [4]VecPhysical{Z12, Z13, Z14, Z15}
+	zero(sg[:]...)
+	zero(sgx[:]...)
+	reduceLoop("sumAndCenteredDotAVX512", n, []GPPhysical{g, x}, func(off, a int) {
+		VMOVUPS(Mem{Base: g, Disp: off}, gv[a])
+		VMOVUPS(Mem{Base: x, Disp: off}, t[a])
+		VSUBPS(Z16, t[a], t[a]) // x − m
+		VADDPS(gv[a], sg[a], sg[a])
+		VFMADD231PS(gv[a], t[a], sgx[a])
+	})
+	horizontalSum(sgx, Z8)
+	Store(X4, ReturnIndex(1))
+	horizontalSum(sg, Z8)
+	Store(X0, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// genAffine emits affineAVX512: dst = x·a + b.
+func genAffine() {
+	TEXT("affineAVX512", NOSPLIT, "func(n int, dst, x []float32, a, b float32)")
+	Doc("affineAVX512 sets dst[i] = x[i]·a + b for n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	pa, _ := Param("a").Resolve()
+	pb, _ := Param("b").Resolve()
+	VBROADCASTSS(pa.Addr, Z1)
+	VBROADCASTSS(pb.Addr, Z2)
+	SHRQ(U8(4), n)
+	JZ(LabelRef("affineAVX512_done"))
+	Label("affineAVX512_loop")
+	VMOVAPS(Z2, Z0)
+	VFMADD231PS(Mem{Base: x}, Z1, Z0)
+	VMOVUPS(Z0, Mem{Base: dst})
+	ADDQ(U8(64), x)
+	ADDQ(U8(64), dst)
+	DECQ(n)
+	JNZ(LabelRef("affineAVX512_loop"))
+	Label("affineAVX512_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genBatchNormGrad emits batchNormGradAVX512: dst = (or with acc,
+// dst +=) a·g + b·(x − m) + c.
+func genBatchNormGrad() {
+	TEXT("batchNormGradAVX512", NOSPLIT, "func(n int, acc bool, dst, g, x []float32, a, b, c, m float32)")
+	Doc("batchNormGradAVX512 computes batch norm's input gradient for n floats, n a multiple of 16;",
+		"see the Go declaration.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	acc := Load(Param("acc"), RBX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	g := Load(Param("g").Base(), RDX).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	for i, name := range []string{"a", "b", "c", "m"} {
+		p, _ := Param(name).Resolve()
+		VBROADCASTSS(p.Addr, []VecPhysical{Z4, Z5, Z6, Z7}[i])
+	}
+	SHRQ(U8(4), n)
+	JZ(LabelRef("batchNormGradAVX512_done"))
+	TESTB(acc.As8(), acc.As8())
+	JNZ(LabelRef("batchNormGradAVX512_acc"))
+	for _, add := range []bool{false, true} {
+		loop := "batchNormGradAVX512_set"
+		if add {
+			loop = "batchNormGradAVX512_acc"
+		}
+		Label(loop)
+		VMOVUPS(Mem{Base: x}, Z1)
+		VSUBPS(Z7, Z1, Z1) // x − m
+		VMOVAPS(Z6, Z0)
+		VFMADD231PS(Mem{Base: g}, Z4, Z0) // c + a·g
+		VFMADD231PS(Z1, Z5, Z0)           // + b·(x − m)
+		if add {
+			VADDPS(Mem{Base: dst}, Z0, Z0)
+		}
+		VMOVUPS(Z0, Mem{Base: dst})
+		ADDQ(U8(64), x)
+		ADDQ(U8(64), g)
+		ADDQ(U8(64), dst)
+		DECQ(n)
+		JNZ(LabelRef(loop))
+		JMP(LabelRef("batchNormGradAVX512_done"))
+	}
+	Label("batchNormGradAVX512_done")
+	VZEROUPPER()
+	RET()
+}

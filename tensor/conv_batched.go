@@ -1,0 +1,187 @@
+package tensor
+
+import "github.com/convnet/convnet/internal/kernel"
+
+// workerColBudget bounds (in elements) the column matrix that one worker
+// builds at a time in the batched path: about one core's L2 cache and its
+// share of L3, so that the matrix is still there when its GEMM reads it
+// back (budgets of 1, 2 and 4 MB measured alike; 0.5 MB left the first
+// stage below out).
+// Built for the whole batch at once, the matrix of a CIFAR ResNet's first
+// stage is 75 MB: writing it and reading it back from memory, twice per
+// training step, took a third of the step (train/resnet20/b128, Zen 4).
+const workerColBudget = 1 << 19
+
+// batchedMinColumns is the narrowest GEMM the batched path makes: a
+// narrower one (ResNet-18's 7×7 maps, one image at a time) wastes most of
+// its micro-kernel's 32-column tiles, and the whole batch as one parallel
+// GEMM runs faster despite the traffic.
+const batchedMinColumns = 512
+
+// batched reports whether the convolution runs image by image, each worker
+// taking its own share of the batch with serial GEMMs, rather than as one
+// parallel GEMM over a large column matrix.
+func (p *convPlan) batched() bool {
+	if p.pointwise || p.n < kernel.Workers() || p.geom.ColRows()*p.hw > workerColBudget {
+		return false
+	}
+	return p.imagesPerPass()*p.hw >= min(batchedMinColumns, p.n/kernel.Workers()*p.hw)
+}
+
+// imagesPerPass is how many images of its share a worker puts side by side
+// in one column matrix: as many as fit workerColBudget, so that small
+// convolutions still make GEMMs wide enough to run well.
+func (p *convPlan) imagesPerPass() int {
+	return max(1, min(p.n/kernel.Workers(), workerColBudget/max(1, p.geom.ColRows()*p.hw)))
+}
+
+// workerShare returns the images [lo, hi) of worker wk of workers: fixed
+// shares, so that results do not depend on timing.
+func workerShare(n, wk, workers int) (lo, hi int) { return wk * n / workers, (wk + 1) * n / workers }
+
+// forwardBatched is forward for batched plans: each worker builds the
+// column matrices of its images in passes of imagesPerPass and multiplies
+// them on its own core, adding the bias while the output is in cache.
+func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
+	workers, nbMax := kernel.Workers(), p.imagesPerPass()
+	outPlane := p.cout * p.hw
+	kernel.Parallel(workers, 1, func(w0, w1 int) {
+		col := kernel.GetScratch(p.geom.ColRows() * nbMax * p.hw)
+		defer kernel.PutScratch(col)
+		var tmp []float32
+		if nbMax > 1 {
+			tmp = kernel.GetScratch(outPlane * nbMax)
+			defer kernel.PutScratch(tmp)
+		}
+		for wk := w0; wk < w1; wk++ {
+			lo, hi := workerShare(p.n, wk, workers)
+			for i0 := lo; i0 < hi; i0 += nbMax {
+				nb := min(nbMax, hi-i0)
+				ld := nb * p.hw
+				for i := 0; i < nb; i++ {
+					kernel.Im2col(&p.geom, x[(i0+i)*p.inPlane():], col[i*p.hw:], ld)
+				}
+				dst := y[i0*outPlane:]
+				if nb > 1 {
+					dst = tmp
+				}
+				for g := 0; g < p.groups; g++ {
+					kernel.SgemmSerial(false, false, p.coutG, ld, p.rowsG, 1, w[g*p.coutG*p.rowsG:], p.rowsG,
+						col[g*p.rowsG*ld:], ld, 0, dst[g*p.coutG*ld:], ld)
+				}
+				if nb > 1 {
+					scatterImages(tmp, y[i0*outPlane:], nb, p.cout, p.hw)
+				}
+				if bias != nil {
+					addImageBias(y[i0*outPlane:(i0+nb)*outPlane], bias, p.hw)
+				}
+			}
+		}
+	})
+}
+
+// backwardBatched is the weight and input gradients of backward for batched
+// plans. Each worker rebuilds the column matrices of its images (cheap
+// while they stay in cache), adds dY·colᵀ into its own partial weight
+// gradient, and writes col2im(Wᵀ·dY) into its images' input gradients;
+// the partial weight gradients are then summed in worker order.
+func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []float32) {
+	workers, nbMax := kernel.Workers(), p.imagesPerPass()
+	outPlane, rows := p.cout*p.hw, p.geom.ColRows()
+	var partial []float32
+	if dw != nil {
+		partial = kernel.GetScratch(workers * len(dw))
+		defer kernel.PutScratch(partial)
+	}
+	kernel.Parallel(workers, 1, func(w0, w1 int) {
+		col := kernel.GetScratch(rows * nbMax * p.hw)
+		defer kernel.PutScratch(col)
+		var gt []float32
+		if nbMax > 1 {
+			gt = kernel.GetScratch(outPlane * nbMax)
+			defer kernel.PutScratch(gt)
+		}
+		for wk := w0; wk < w1; wk++ {
+			lo, hi := workerShare(p.n, wk, workers)
+			var dwPart []float32
+			if dw != nil {
+				dwPart = partial[wk*len(dw) : (wk+1)*len(dw)]
+				clear(dwPart)
+			}
+			for i0 := lo; i0 < hi; i0 += nbMax {
+				nb := min(nbMax, hi-i0)
+				ld := nb * p.hw
+				g0 := gy[i0*outPlane:]
+				if nb > 1 {
+					gatherImages(g0, gt, nb, p.cout, p.hw)
+					g0 = gt
+				}
+				if dw != nil {
+					for i := 0; i < nb; i++ {
+						kernel.Im2col(&p.geom, x[(i0+i)*p.inPlane():], col[i*p.hw:], ld)
+					}
+					for g := 0; g < p.groups; g++ { // dW_g += dY_g · col_gᵀ
+						kernel.SgemmSerial(false, true, p.coutG, p.rowsG, ld, 1, g0[g*p.coutG*ld:], ld,
+							col[g*p.rowsG*ld:], ld, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
+					}
+				}
+				if dx != nil {
+					for g := 0; g < p.groups; g++ { // dcol_g = W_gᵀ · dY_g
+						kernel.SgemmSerial(true, false, p.rowsG, ld, p.coutG, 1, w[g*p.coutG*p.rowsG:], p.rowsG,
+							g0[g*p.coutG*ld:], ld, 0, col[g*p.rowsG*ld:], ld)
+					}
+					for i := 0; i < nb; i++ {
+						kernel.Col2im(&p.geom, col[i*p.hw:], ld, dx[(i0+i)*p.inPlane():])
+					}
+				}
+			}
+		}
+	})
+	if dw == nil {
+		return
+	}
+	kernel.Parallel(len(dw), 1024, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s := float32(0)
+			if betaW != 0 {
+				s = dw[i]
+			}
+			for wk := 0; wk < workers; wk++ {
+				s += partial[wk*len(dw)+i]
+			}
+			dw[i] = s
+		}
+	})
+}
+
+// addImageBias adds b[ch] to every element of channel ch of the images in
+// y (each len(b) planes of hw).
+func addImageBias(y, b []float32, hw int) {
+	for i := 0; i < len(y)/hw; i++ {
+		v := b[i%len(b)]
+		row := y[i*hw : (i+1)*hw]
+		for j := range row {
+			row[j] += v
+		}
+	}
+}
+
+// scatterImages copies m (c × nb·hw) into y (nb × c × hw) on the calling
+// goroutine.
+func scatterImages(m, y []float32, nb, c, hw int) {
+	for i := 0; i < nb; i++ {
+		for ch := 0; ch < c; ch++ {
+			copy(y[(i*c+ch)*hw:(i*c+ch+1)*hw], m[ch*nb*hw+i*hw:])
+		}
+	}
+}
+
+// gatherImages copies y (nb × c × hw) into m (c × nb·hw) on the calling
+// goroutine.
+func gatherImages(y, m []float32, nb, c, hw int) {
+	for ch := 0; ch < c; ch++ {
+		for i := 0; i < nb; i++ {
+			copy(m[ch*nb*hw+i*hw:ch*nb*hw+(i+1)*hw], y[(i*c+ch)*hw:])
+		}
+	}
+}
