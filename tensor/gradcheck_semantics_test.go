@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/convnet/convnet/internal/kernel"
 	"github.com/convnet/convnet/internal/reference"
 )
 
@@ -144,46 +145,67 @@ func TestBatchNormRunningStats(t *testing.T) {
 	}
 }
 
-// TestConv2dBatchChunks: a batch whose im2col matrix exceeds colBudget is
-// computed in passes (the last one short); it must give what the images
-// give one at a time.
-func TestConv2dBatchChunks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocates a 16M-element im2col matrix")
+// TestConv2dBatchPaths: each way of running a batch must give what its
+// images give one at a time — a batch whose im2col matrix exceeds
+// colBudget, computed in passes (the last one short), and small
+// convolutions run image by image on each worker, one or several images
+// per pass, with batches that do not split evenly between the workers.
+func TestConv2dBatchPaths(t *testing.T) {
+	cases := []struct {
+		name    string
+		x, w    []int
+		o       ConvOptions
+		batched bool
+		perPass int // images per pass of the batched path, at least
+	}{
+		{"chunks", []int{3, 16, 64, 128}, []int{2, 16, 5, 5}, ConvOptions{Padding: [2]int{2, 2}}, false, 0},
+		{"batched_several_per_pass", []int{7, 3, 10, 12}, []int{4, 3, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true, 3},
+		{"batched_groups_stride2", []int{5, 4, 9, 11}, []int{6, 2, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, true, 2},
+		{"batched_one_per_pass", []int{3, 32, 34, 34}, []int{8, 32, 3, 3}, ConvOptions{}, true, 1},
 	}
-	g := gcGen{rng: NewRNG(7)}
-	const n = 3
-	x := g.normal(n, 16, 64, 128).SetRequiresGrad(true)
-	w := g.normal(2, 16, 5, 5).SetRequiresGrad(true)
-	b := g.normal(2).SetRequiresGrad(true)
-	o := ConvOptions{Padding: [2]int{2, 2}}
-	if p := newConvPlan(x, w, o.normalized()); p.chunk >= n || n%p.chunk == 0 {
-		t.Fatalf("chunk %d does not split a batch of %d unevenly; resize the test", p.chunk, n)
-	}
-	y := Conv2d(x, w, b, o)
-	r := RandU(g.rng, -1, 1, y.shape...)
-	y.BackwardWith(r)
-	gx, gw, gb := x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()
-	w.ZeroGrad()
-	b.ZeroGrad()
-	plane := 16 * 64 * 128
-	for i := 0; i < n; i++ {
-		xi := FromSlice(append([]float32(nil), x.data[i*plane:(i+1)*plane]...), 1, 16, 64, 128).SetRequiresGrad(true)
-		yi := Conv2d(xi, w, b, o)
-		op := yi.Len()
-		if e := gcRelErr(yi.data, gcWiden(y.data[i*op:(i+1)*op]), nil); e > 1e-6 {
-			t.Errorf("image %d: batched forward differs by %.3g", i, e)
-		}
-		yi.BackwardWith(FromSlice(r.data[i*op:(i+1)*op], yi.shape...))
-		if e := gcRelErr(xi.Grad().data, gcWiden(gx.data[i*plane:(i+1)*plane]), nil); e > 1e-6 {
-			t.Errorf("image %d: batched input gradient differs by %.3g", i, e)
-		}
-	}
-	if e := gcRelErr(w.Grad().data, gcWiden(gw.data), nil); e > 1e-5 {
-		t.Errorf("weight gradient: batched differs from per-image sum by %.3g", e)
-	}
-	if e := gcRelErr(b.Grad().data, gcWiden(gb.data), nil); e > 1e-5 {
-		t.Errorf("bias gradient: batched differs from per-image sum by %.3g", e)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && c.name == "chunks" {
+				t.Skip("allocates a 16M-element im2col matrix")
+			}
+			g := gcGen{rng: NewRNG(7)}
+			n := c.x[0]
+			x := g.normal(c.x...).SetRequiresGrad(true)
+			w := g.normal(c.w...).SetRequiresGrad(true)
+			b := g.normal(c.w[0]).SetRequiresGrad(true)
+			p := newConvPlan(x, w, c.o.normalized())
+			switch {
+			case !c.batched && (p.batched() || p.chunk >= n || n%p.chunk == 0):
+				t.Fatalf("chunk %d does not split a batch of %d unevenly; resize the test", p.chunk, n)
+			case c.batched && kernel.Workers() > 1 && (!p.batched() || p.imagesPerPass() < c.perPass):
+				t.Fatalf("batched %v with %d images per pass; resize the test", p.batched(), p.imagesPerPass())
+			}
+			y := Conv2d(x, w, b, c.o)
+			r := RandU(g.rng, -1, 1, y.shape...)
+			y.BackwardWith(r)
+			gx, gw, gb := x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()
+			w.ZeroGrad()
+			b.ZeroGrad()
+			plane := x.Len() / n
+			for i := 0; i < n; i++ {
+				xi := FromSlice(append([]float32(nil), x.data[i*plane:(i+1)*plane]...), append([]int{1}, c.x[1:]...)...).SetRequiresGrad(true)
+				yi := Conv2d(xi, w, b, c.o)
+				op := yi.Len()
+				if e := gcRelErr(yi.data, gcWiden(y.data[i*op:(i+1)*op]), nil); e > 1e-6 {
+					t.Errorf("image %d: batched forward differs by %.3g", i, e)
+				}
+				yi.BackwardWith(FromSlice(r.data[i*op:(i+1)*op], yi.shape...))
+				if e := gcRelErr(xi.Grad().data, gcWiden(gx.data[i*plane:(i+1)*plane]), nil); e > 1e-6 {
+					t.Errorf("image %d: batched input gradient differs by %.3g", i, e)
+				}
+			}
+			if e := gcRelErr(w.Grad().data, gcWiden(gw.data), nil); e > 1e-5 {
+				t.Errorf("weight gradient: batched differs from per-image sum by %.3g", e)
+			}
+			if e := gcRelErr(b.Grad().data, gcWiden(gb.data), nil); e > 1e-5 {
+				t.Errorf("bias gradient: batched differs from per-image sum by %.3g", e)
+			}
+		})
 	}
 }
 
