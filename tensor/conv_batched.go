@@ -46,13 +46,9 @@ func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
 	workers, nbMax := kernel.Workers(), p.imagesPerPass()
 	outPlane := p.cout * p.hw
 	kernel.Parallel(workers, 1, func(w0, w1 int) {
-		col := kernel.GetScratch(p.geom.ColRows() * nbMax * p.hw)
+		col, tmp := p.passBuffers(nbMax)
 		defer kernel.PutScratch(col)
-		var tmp []float32
-		if nbMax > 1 {
-			tmp = kernel.GetScratch(outPlane * nbMax)
-			defer kernel.PutScratch(tmp)
-		}
+		defer kernel.PutScratch(tmp) // a no-op when nil
 		for wk := w0; wk < w1; wk++ {
 			lo, hi := workerShare(p.n, wk, workers)
 			for i0 := lo; i0 < hi; i0 += nbMax {
@@ -87,20 +83,16 @@ func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
 // the partial weight gradients are then summed in worker order.
 func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []float32) {
 	workers, nbMax := kernel.Workers(), p.imagesPerPass()
-	outPlane, rows := p.cout*p.hw, p.geom.ColRows()
+	outPlane := p.cout * p.hw
 	var partial []float32
 	if dw != nil {
 		partial = kernel.GetScratch(workers * len(dw))
 		defer kernel.PutScratch(partial)
 	}
 	kernel.Parallel(workers, 1, func(w0, w1 int) {
-		col := kernel.GetScratch(rows * nbMax * p.hw)
+		col, gt := p.passBuffers(nbMax)
 		defer kernel.PutScratch(col)
-		var gt []float32
-		if nbMax > 1 {
-			gt = kernel.GetScratch(outPlane * nbMax)
-			defer kernel.PutScratch(gt)
-		}
+		defer kernel.PutScratch(gt) // a no-op when nil
 		for wk := w0; wk < w1; wk++ {
 			lo, hi := workerShare(p.n, wk, workers)
 			var dwPart []float32
@@ -152,6 +144,17 @@ func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []f
 			dw[i] = s
 		}
 	})
+}
+
+// passBuffers returns a worker's scratch for passes of up to nbMax images:
+// the column matrix and, when a pass holds several images, the output (or
+// its gradient) with their columns side by side.
+func (p *convPlan) passBuffers(nbMax int) (col, sideBySide []float32) {
+	col = kernel.GetScratch(p.geom.ColRows() * nbMax * p.hw)
+	if nbMax > 1 {
+		sideBySide = kernel.GetScratch(p.cout * p.hw * nbMax)
+	}
+	return col, sideBySide
 }
 
 // addImageBias adds b[ch] to every element of channel ch of the images in
