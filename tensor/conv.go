@@ -262,15 +262,15 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 	}
 	dw, betaW := gradSlot(w)
 	dx, betaX := gradSlot(x)
-	if dx != nil && betaX == 0 {
-		clear(dx)
-	}
 	if dw == nil && dx == nil {
 		return
 	}
 	if p.batched() {
-		p.backwardBatched(x.data, w.data, gy, dw, betaW, dx)
+		p.backwardBatched(x.data, w.data, gy, dw, betaW, dx, betaX)
 		return
+	}
+	if dx != nil && betaX == 0 {
+		clear(dx)
 	}
 	if p.pointwise {
 		for i := 0; i < p.n; i++ {

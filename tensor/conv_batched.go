@@ -81,7 +81,7 @@ func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
 // while they stay in cache), adds dY·colᵀ into its own partial weight
 // gradient, and writes col2im(Wᵀ·dY) into its images' input gradients;
 // the partial weight gradients are then summed in worker order.
-func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []float32) {
+func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32) {
 	workers, nbMax := kernel.Workers(), p.imagesPerPass()
 	outPlane := p.cout * p.hw
 	var partial []float32
@@ -121,6 +121,9 @@ func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []f
 					for g := 0; g < p.groups; g++ { // dcol_g = W_gᵀ · dY_g
 						kernel.SgemmSerial(true, false, p.rowsG, ld, p.coutG, 1, w[g*p.coutG*p.rowsG:], p.rowsG,
 							g0[g*p.coutG*ld:], ld, 0, col[g*p.rowsG*ld:], ld)
+					}
+					if betaX == 0 { // Col2im adds; the gradient starts from zero
+						clear(dx[i0*p.inPlane() : (i0+nb)*p.inPlane()])
 					}
 					for i := 0; i < nb; i++ {
 						kernel.Col2im(&p.geom, col[i*p.hw:], ld, dx[(i0+i)*p.inPlane():])

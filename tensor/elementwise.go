@@ -89,6 +89,23 @@ func binaryBackward(k binaryKind, a, b, out *Tensor) {
 	g := out.grad.data
 	ga, betaA := gradSlot(a)
 	gb, betaB := gradSlot(b)
+	if (k == kindAdd || k == kindSub) && sameShape(a.shape, b.shape) {
+		// The residual additions of ResNets: no broadcast to undo, and
+		// large enough to share between the workers.
+		sign := float32(1)
+		if k == kindSub {
+			sign = -1
+		}
+		kernel.Parallel(len(g), 1<<14, func(lo, hi int) {
+			if ga != nil {
+				passGradient(ga[lo:hi], g[lo:hi], betaA != 0, 1)
+			}
+			if gb != nil {
+				passGradient(gb[lo:hi], g[lo:hi], betaB != 0, sign)
+			}
+		})
+		return
+	}
 	if ga != nil && betaA == 0 {
 		clear(ga)
 	}
@@ -96,22 +113,6 @@ func binaryBackward(k binaryKind, a, b, out *Tensor) {
 		clear(gb)
 	}
 	x, y := a.data, b.data
-	if (k == kindAdd || k == kindSub) && sameShape(a.shape, b.shape) {
-		// The residual additions of ResNets: no broadcast to undo.
-		sign := float32(1)
-		if k == kindSub {
-			sign = -1
-		}
-		for i, gi := range g {
-			if ga != nil {
-				ga[i] += gi
-			}
-			if gb != nil {
-				gb[i] += sign * gi
-			}
-		}
-		return
-	}
 	forEachBroadcast(out.shape, a.shape, b.shape, func(i, ia, ib int) {
 		gi := g[i]
 		switch k {
@@ -206,5 +207,23 @@ func Neg(t *Tensor) *Tensor { return MulScalar(t, -1) }
 func checkSameShape(op string, a, b *Tensor) {
 	if !sameShape(a.shape, b.shape) {
 		panic(fmt.Sprintf("tensor: %s shapes %v and %v differ", op, a.shape, b.shape))
+	}
+}
+
+// passGradient sets dst to sign·g, or with accumulate adds sign·g to it.
+func passGradient(dst, g []float32, accumulate bool, sign float32) {
+	switch {
+	case !accumulate && sign == 1:
+		copy(dst, g)
+	case sign == 1:
+		kernel.AddTo(dst, g)
+	case !accumulate:
+		for i, v := range g {
+			dst[i] = -v
+		}
+	default:
+		for i, v := range g {
+			dst[i] -= v
+		}
 	}
 }
