@@ -37,6 +37,18 @@ func sgemmKernelAVX512(mr, k int, a, b []float32, ldb int, c []float32, ldc int,
 //go:noescape
 func sgemmKernelAVX2(mr, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
+// sgemmDotAVX512 is, with a_i = rows[i] and b_j = rows[4+j], each
+// pointing at k floats:
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 6; j++ {
+//			out[i*6+j] = Σ_p a_i[p]·b_j[p]
+//		}
+//	}
+//
+//go:noescape
+func sgemmDotAVX512(k int, rows *[10]*float32, out *[24]float32)
+
 // packCopyAVX is, for w in 6, 14, 16 or 32 (other widths do nothing):
 //
 //	for p := 0; p < k; p++ {
@@ -121,7 +133,7 @@ func packTransposeArch(d, s []float32, ld, k, width, w int) bool {
 }
 
 var (
-	gemmAVX512 = &gemmKernel{mr: 14, nr: 32, mc: 336, kc: 256, nc: 4096, directB: 1024, micro: sgemmKernelAVX512}
+	gemmAVX512 = &gemmKernel{mr: 14, nr: 32, mc: 336, kc: 256, nc: 4096, directB: 1024, micro: sgemmKernelAVX512, dot: sgemmDotAVX512}
 	gemmAVX2   = &gemmKernel{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, directB: 256, micro: sgemmKernelAVX2}
 )
 

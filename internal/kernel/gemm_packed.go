@@ -29,6 +29,9 @@ type gemmKernel struct {
 	// for any 1 ≤ rows ≤ mr (see sgemmMicroRef). It reads C only when
 	// beta != 0, and needs k ≥ 1.
 	micro func(rows, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// dot, if not nil, computes a 4×6 tile of dot products of k floats
+	// (see sgemmDot).
+	dot func(k int, rows *[10]*float32, out *[24]float32)
 }
 
 // gemmWork is one goroutine's packing buffers, reused across calls so that a
@@ -216,6 +219,10 @@ func gemmChunk(ctx any, lo, hi int) {
 
 // serial is the blocked loop nest on one goroutine, for k ≥ 1.
 func (kern *gemmKernel) serial(w *gemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !transA && transB && kern.dot != nil && dotSuits(m, n, k) {
+		sgemmDot(kern.dot, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	mr, nr := kern.mr, kern.nr
 	// Split k into equal slices rather than full ones and a sliver, so that
 	// every pass over C does a worthwhile amount of work.

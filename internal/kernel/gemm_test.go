@@ -308,3 +308,49 @@ func BenchmarkSgemmLeNet(b *testing.B) {
 		})
 	}
 }
+
+// TestSgemmDot checks the dot-product tiles of A·Bᵀ against the naive
+// GEMM on shapes that dotSuits takes: whole tiles, edge tiles in both
+// directions, k with and without a partial vector at its end, padded rows.
+func TestSgemmDot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, im := range gemmImpls {
+		if im.kern == nil || im.kern.dot == nil {
+			continue
+		}
+		for _, s := range []struct{ m, n, k, pad int }{
+			{4, 6, 256, 0}, {5, 7, 300, 3}, {16, 144, 1024, 0}, {9, 13, 257, 1}, {6, 25, 784, 5}, {32, 288, 271, 2},
+		} {
+			if !dotSuits(s.m, s.n, s.k) {
+				t.Fatalf("%+v: not a shape for the dot tiles", s)
+			}
+			lda, ldb, ldc := s.k+s.pad, s.k+2*s.pad, s.n+s.pad
+			a, b := randMatrix(s.m*lda, rng), randMatrix(s.n*ldb, rng)
+			for _, beta := range []float32{0, 1, -0.5} {
+				c := randMatrix(s.m*ldc, rng)
+				want := slices.Clone(c)
+				if beta == 0 {
+					for i := range c {
+						c[i] = float32(math.NaN()) // must not be read
+					}
+				}
+				sgemmGeneric(false, true, s.m, s.n, s.k, 1.5, a, lda, b, ldb, beta, want, ldc)
+				sgemmDot(im.kern.dot, s.m, s.n, s.k, 1.5, a, lda, b, ldb, beta, c, ldc)
+				for i := 0; i < s.m; i++ {
+					for j := 0; j < ldc; j++ {
+						got, w := c[i*ldc+j], want[i*ldc+j]
+						if j >= s.n {
+							if beta == 0 && !math.IsNaN(float64(got)) {
+								t.Fatalf("%s %+v: wrote c[%d][%d] past the last column", im.name, s, i, j)
+							}
+							continue
+						}
+						if d := math.Abs(float64(got - w)); !(d <= 1e-5*float64(s.k)) {
+							t.Fatalf("%s %+v beta=%v: c[%d][%d] = %v, want %v", im.name, s, beta, i, j, got, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}

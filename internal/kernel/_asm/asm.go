@@ -59,6 +59,7 @@ func main() {
 	genSumAndCenteredDot()
 	genAffine()
 	genBatchNormGrad()
+	genDot()
 	Generate()
 }
 

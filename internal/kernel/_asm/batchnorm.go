@@ -42,19 +42,26 @@ func reduceLoop(name string, cx GPPhysical, ptrs []GPPhysical, step func(off, ac
 }
 
 // horizontalSum adds the four accumulators z[0..3] and then the 16 lanes
-// of the result into lane 0 of z[0]'s xmm, using tmp.
+// of the result into lane 0 of z[0], using tmp.
 func horizontalSum(z [4]VecPhysical, tmp VecPhysical) {
 	VADDPS(z[1], z[0], z[0])
 	VADDPS(z[3], z[2], z[2])
 	VADDPS(z[2], z[0], z[0])
-	VEXTRACTF32X8(U8(1), z[0], tmp.AsY())
-	VADDPS(tmp.AsY(), z[0].AsY(), z[0].AsY())
-	VEXTRACTF128(U8(1), z[0].AsY(), tmp.AsX())
-	VADDPS(tmp.AsX(), z[0].AsX(), z[0].AsX())
-	VMOVHLPS(z[0].AsX(), z[0].AsX(), tmp.AsX())
-	VADDPS(tmp.AsX(), z[0].AsX(), z[0].AsX())
-	VMOVSHDUP(z[0].AsX(), tmp.AsX())
-	VADDSS(tmp.AsX(), z[0].AsX(), z[0].AsX())
+	laneSum(z[0], tmp)
+}
+
+// laneSum adds the 16 lanes of z into its lane 0, using tmp, with
+// full-width shuffles only: they are AVX-512F for every register, where
+// the 256- and 128-bit extracts need AVX512DQ or AVX512VL.
+func laneSum(z, tmp VecPhysical) {
+	VSHUFF64X2(U8(0x4e), z, z, tmp) // swap the 256-bit halves
+	VADDPS(tmp, z, z)
+	VSHUFF64X2(U8(0xb1), z, z, tmp) // swap the 128-bit quarters in each half
+	VADDPS(tmp, z, z)
+	VPERMILPS(U8(0x4e), z, tmp) // swap the 64-bit halves of each quarter
+	VADDPS(tmp, z, z)
+	VPERMILPS(U8(0xb1), z, tmp) // swap neighbouring lanes
+	VADDPS(tmp, z, z)
 }
 
 func zero(zs ...VecPhysical) {

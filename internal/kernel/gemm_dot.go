@@ -1,0 +1,43 @@
+package kernel
+
+// dotSuits reports whether C = A·Bᵀ (both stored with k contiguous) is
+// better computed as tiles of dot products than packed: when k is long
+// and C small, as in a convolution's weight gradient dY·colᵀ, where
+// packing both operands (each a transpose) cost as much as the product.
+func dotSuits(m, n, k int) bool {
+	return k >= 256 && m >= dotRowsA && n >= dotRowsB && m*n <= 64*k
+}
+
+const dotRowsA, dotRowsB = 4, 6
+
+// sgemmDot computes C = alpha·A·Bᵀ + beta·C for A m×k and B n×k, row-major,
+// through dot, 4×6 elements of C at a time. An edge tile repeats its last
+// row of A or B to fill the kernel's rows, and only its own elements are
+// stored.
+func sgemmDot(dot func(k int, rows *[10]*float32, out *[24]float32), m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	var rows [10]*float32
+	var out [24]float32
+	for i0 := 0; i0 < m; i0 += dotRowsA {
+		mi := min(dotRowsA, m-i0)
+		for i := 0; i < dotRowsA; i++ {
+			rows[i] = &a[(i0+min(i, mi-1))*lda]
+		}
+		for j0 := 0; j0 < n; j0 += dotRowsB {
+			nj := min(dotRowsB, n-j0)
+			for j := 0; j < dotRowsB; j++ {
+				rows[dotRowsA+j] = &b[(j0+min(j, nj-1))*ldb]
+			}
+			dot(k, &rows, &out)
+			for i := 0; i < mi; i++ {
+				ci := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+nj]
+				for j := range ci {
+					v := alpha * out[i*dotRowsB+j]
+					if beta != 0 {
+						v += beta * ci[j]
+					}
+					ci[j] = v
+				}
+			}
+		}
+	}
+}
