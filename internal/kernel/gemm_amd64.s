@@ -6858,3 +6858,47 @@ sgemmDotAVX512_sum:
 	VMOVSS     X23, 92(AX)
 	VZEROUPPER
 	RET
+
+DATA iota16<>+0(SB)/4, $0x00000000
+DATA iota16<>+4(SB)/4, $0x00000001
+DATA iota16<>+8(SB)/4, $0x00000002
+DATA iota16<>+12(SB)/4, $0x00000003
+DATA iota16<>+16(SB)/4, $0x00000004
+DATA iota16<>+20(SB)/4, $0x00000005
+DATA iota16<>+24(SB)/4, $0x00000006
+DATA iota16<>+28(SB)/4, $0x00000007
+DATA iota16<>+32(SB)/4, $0x00000008
+DATA iota16<>+36(SB)/4, $0x00000009
+DATA iota16<>+40(SB)/4, $0x0000000a
+DATA iota16<>+44(SB)/4, $0x0000000b
+DATA iota16<>+48(SB)/4, $0x0000000c
+DATA iota16<>+52(SB)/4, $0x0000000d
+DATA iota16<>+56(SB)/4, $0x0000000e
+DATA iota16<>+60(SB)/4, $0x0000000f
+GLOBL iota16<>(SB), RODATA|NOPTR, $64
+
+// func gatherStridedAVX512(n int, dst []float32, src []float32, stride int)
+// Requires: AVX, AVX512F
+TEXT ·gatherStridedAVX512(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), CX
+	MOVQ         dst_base+8(FP), DI
+	MOVQ         src_base+32(FP), SI
+	MOVQ         stride+56(FP), DX
+	VPBROADCASTD DX, Z1
+	VPMULLD      iota16<>+0(SB), Z1, Z1
+	SHLQ         $0x06, DX
+	SHRQ         $0x04, CX
+	JZ           gatherStridedAVX512_done
+
+gatherStridedAVX512_loop:
+	KXNORW     K1, K1, K1
+	VGATHERDPS (SI)(Z1*4), K1, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $0x40, DI
+	ADDQ       DX, SI
+	DECQ       CX
+	JNZ        gatherStridedAVX512_loop
+
+gatherStridedAVX512_done:
+	VZEROUPPER
+	RET

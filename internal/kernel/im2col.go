@@ -84,6 +84,9 @@ func Im2colRows(g *ConvGeom, src, col []float32, ld, r0, r1 int) {
 
 // gatherStrided sets dst[k] = src[k·stride].
 func gatherStrided(dst, src []float32, stride int) {
+	if n := gatherStridedArch(dst, src, stride); n > 0 {
+		dst, src = dst[n:], src[n*stride:]
+	}
 	for k := range dst {
 		dst[k] = src[k*stride]
 	}

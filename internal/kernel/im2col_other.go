@@ -7,3 +7,6 @@ func im2colRowsArch(d []float32, w, lo, n int, s []float32, lds, rows int) bool 
 
 // addRowsArch does nothing here: Col2imChannels does the work in Go.
 func addRowsArch(d []float32, ldd int, s []float32, lds, rows, n int) bool { return false }
+
+// gatherStridedArch does nothing here: gatherStrided does the work in Go.
+func gatherStridedArch(dst, src []float32, stride int) int { return 0 }

@@ -58,6 +58,9 @@ func convGeoms() []ConvGeom {
 		{C: 2, H: 9, W: 32, KH: 3, KW: 3, SH: 2, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1},
 		{C: 2, H: 7, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 3, DH: 1, DW: 2},
 		{C: 3, H: 11, W: 13, KH: 3, KW: 2, SH: 2, SW: 3, PH: 1, PW: 2, DH: 2, DW: 1},
+		// rows of 16 or more outputs at strides 2 and 4 (the vector gather)
+		{C: 2, H: 9, W: 75, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, DH: 1, DW: 1},
+		{C: 1, H: 23, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, DH: 1, DW: 1},
 		// a 7×7 kernel over a 3×3 image: taps whose rows or columns all
 		// fall in the padding
 		{C: 3, H: 3, W: 3, KH: 7, KW: 7, SH: 1, SW: 1, PH: 3, PW: 3, DH: 1, DW: 1},

@@ -60,6 +60,7 @@ func main() {
 	genAffine()
 	genBatchNormGrad()
 	genDot()
+	genGatherStrided()
 	Generate()
 }
 

@@ -239,3 +239,35 @@ func genMaxPool2x2Row() {
 	VZEROUPPER()
 	RET()
 }
+
+// genGatherStrided emits gatherStridedAVX512: dst[i] = src[i·stride] for n
+// floats, n a multiple of 16, by a 16-lane gather with indices 0, stride,
+// …, 15·stride (im2col's rows for convolutions of stride 2 or more).
+func genGatherStrided() {
+	iota := GLOBL("iota16", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(i))
+	}
+	TEXT("gatherStridedAVX512", NOSPLIT, "func(n int, dst, src []float32, stride int)")
+	Doc("gatherStridedAVX512 sets dst[i] = src[i·stride] for n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	src := Load(Param("src").Base(), RSI).(GPPhysical)
+	stride := Load(Param("stride"), RDX).(GPPhysical)
+	VPBROADCASTD(stride.As32(), Z1)
+	VPMULLD(iota, Z1, Z1) // the lane indices
+	SHLQ(U8(6), stride)   // 16 floats of stride: the step through src in bytes
+	SHRQ(U8(4), n)
+	JZ(LabelRef("gatherStridedAVX512_done"))
+	Label("gatherStridedAVX512_loop")
+	KXNORW(K1, K1, K1) // the gather clears its mask as it goes
+	VGATHERDPS(Mem{Base: src, Index: Z1, Scale: 4}, K1, Z0)
+	VMOVUPS(Z0, Mem{Base: dst})
+	ADDQ(U8(64), dst)
+	ADDQ(stride, src)
+	DECQ(n)
+	JNZ(LabelRef("gatherStridedAVX512_loop"))
+	Label("gatherStridedAVX512_done")
+	VZEROUPPER()
+	RET()
+}
