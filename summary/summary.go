@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/convnet/convnet/internal/kernel"
 	"github.com/convnet/convnet/nn"
 	"github.com/convnet/convnet/tensor"
 )
@@ -227,6 +228,9 @@ func (r *recorder) run(m nn.Module, x *tensor.Tensor) (err error) {
 		v := recover()
 		if v == nil {
 			return
+		}
+		if cp, ok := v.(*kernel.ChunkPanic); ok { // the message, not the worker's stack
+			v = cp.Value
 		}
 		if e, ok := v.(*InputTooSmallError); ok {
 			err = e

@@ -120,6 +120,12 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 			b = bias.data
 		}
 		p.forwardBatched(x.data, w.data, b, out.data)
+	case p.bandRows() > 0 && !(w.requiresGrad && p.chunk == p.n):
+		var b []float32
+		if bias != nil {
+			b = bias.data
+		}
+		p.forwardBands(x.data, w.data, b, out.data, p.bandRows())
 	default:
 		if w.requiresGrad && !p.pointwise && p.chunk == p.n {
 			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)

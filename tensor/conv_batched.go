@@ -191,3 +191,73 @@ func gatherImages(y, m []float32, nb, c, hw int) {
 		}
 	}
 }
+
+// minBandColumns is the narrowest band forwardBands makes: narrower, its
+// GEMMs waste the micro-kernel's 32-column tiles, and one parallel GEMM
+// over the whole matrix does better.
+const minBandColumns = 256
+
+// bandRows returns how many output rows each band of forwardBands holds,
+// or 0 when the convolution is better done as one parallel GEMM: a band's
+// column matrix fits workerColBudget, and there are enough bands for
+// every worker.
+func (p *convPlan) bandRows() int {
+	if p.pointwise {
+		return 0
+	}
+	oh, ow := p.geom.OH, p.geom.OW
+	rows := max(1, min(oh, workerColBudget/max(1, p.geom.ColRows()*ow)))
+	bands := ceilDiv(oh, rows)
+	if workers := kernel.Workers(); p.n*bands < 4*workers {
+		// Few bands: make their number a multiple of the workers, so
+		// that none waits on another.
+		per := ceilDiv(workers, p.n)
+		bands = min(oh, ceilDiv(bands, per)*per)
+		rows = ceilDiv(oh, bands)
+		bands = ceilDiv(oh, rows)
+		if p.n*bands < workers {
+			return 0
+		}
+	}
+	if rows*ow < minBandColumns {
+		return 0
+	}
+	return rows
+}
+
+// forwardBands is forward computed band by band: each worker builds the
+// column matrix of a few output rows of one image, small enough to stay in
+// its cache, and multiplies it on its own core straight into y, adding the
+// bias while the band is in cache. Built whole, the matrix of a 3×3
+// convolution with 64 channels on 56×56 is 7 MB, written to memory and
+// read back.
+func (p *convPlan) forwardBands(x, w, bias, y []float32, bandRows int) {
+	oh, ow := p.geom.OH, p.geom.OW
+	bands := ceilDiv(oh, bandRows)
+	outPlane := p.cout * p.hw
+	kernel.Parallel(p.n*bands, 1, func(lo, hi int) {
+		col := kernel.GetScratch(p.geom.ColRows() * bandRows * ow)
+		defer kernel.PutScratch(col)
+		for it := lo; it < hi; it++ {
+			img, b := it/bands, it%bands
+			oh0, oh1 := b*bandRows, min(oh, (b+1)*bandRows)
+			ld := (oh1 - oh0) * ow
+			kernel.Im2colBand(&p.geom, x[img*p.inPlane():], col, ld, oh0, oh1)
+			yb := y[img*outPlane+oh0*ow:]
+			for g := 0; g < p.groups; g++ {
+				kernel.SgemmSerial(false, false, p.coutG, ld, p.rowsG, 1, w[g*p.coutG*p.rowsG:], p.rowsG,
+					col[g*p.rowsG*ld:], ld, 0, yb[g*p.coutG*p.hw:], p.hw)
+			}
+			if bias != nil {
+				for ch, v := range bias {
+					row := yb[ch*p.hw : ch*p.hw+ld]
+					for j := range row {
+						row[j] += v
+					}
+				}
+			}
+		}
+	})
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -209,6 +209,47 @@ func TestConv2dBatchPaths(t *testing.T) {
 	}
 }
 
+// TestConv2dBands checks convolutions computed band by band (forwardBands)
+// against the float64 reference: one image and several, stride, groups,
+// dilation, with and without bias.
+func TestConv2dBands(t *testing.T) {
+	cases := []struct {
+		name string
+		x, w []int
+		o    ConvOptions
+		bias bool
+	}{
+		{"b1_3x3_pad1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+		{"b1_11x11_stride4", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, true},
+		{"b3_groups2_dilation2", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, false},
+		{"b1_stride2_odd", []int{1, 32, 61, 59}, []int{5, 32, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := gcGen{rng: NewRNG(11)}
+			x, w := g.normal(c.x...), g.normal(c.w...)
+			var b *Tensor
+			if c.bias {
+				b = g.normal(c.w[0])
+			}
+			p := newConvPlan(x, w, c.o.normalized())
+			rows := p.bandRows()
+			if p.batched() || rows == 0 || rows >= p.geom.OH {
+				t.Fatalf("batched %v, %d rows a band of %d: not computed in bands; resize the test", p.batched(), rows, p.geom.OH)
+			}
+			y := Conv2d(x, w, b, c.o)
+			var rb *reference.Array
+			if b != nil {
+				rb = reference.FromFloat32(b.data, b.shape...)
+			}
+			want := reference.Conv2d(reference.FromFloat32(x.data, x.shape...), reference.FromFloat32(w.data, w.shape...), rb, gcConvRef(c.o))
+			if e := gcRelErr(y.data, want.Data, nil); e > 1e-5 {
+				t.Errorf("differs from the reference by %.3g", e)
+			}
+		})
+	}
+}
+
 func gcWiden(s []float32) []float64 {
 	out := make([]float64, len(s))
 	for i, v := range s {

@@ -43,33 +43,50 @@ func Im2col(g *ConvGeom, src, col []float32, ld int) { Im2colRows(g, src, col, l
 // Im2colRows is Im2col for the rows [r0, r1) of the matrix only, so that
 // one image's matrix can be built in parallel.
 func Im2colRows(g *ConvGeom, src, col []float32, ld, r0, r1 int) {
+	im2colBlock(g, src, col, ld, r0, r1, 0, g.OH)
+}
+
+// Im2colBand is Im2col for the outputs of rows [oh0, oh1) only: the
+// matrix has (oh1−oh0)·OW columns, output (oh, ow) in column
+// (oh−oh0)·OW+ow. A convolution computed band by band needs only a band's
+// matrix at a time, small enough to stay in cache.
+func Im2colBand(g *ConvGeom, src, col []float32, ld, oh0, oh1 int) {
+	im2colBlock(g, src, col, ld, 0, g.ColRows(), oh0, oh1)
+}
+
+// im2colBlock writes the rows [r0, r1) of the column matrix of the
+// outputs of rows [oh0, oh1).
+func im2colBlock(g *ConvGeom, src, col []float32, ld, r0, r1, oh0, oh1 int) {
 	plane := g.H * g.W
 	kk := g.KH * g.KW
+	width := (oh1 - oh0) * g.OW
 	for row := r0; row < r1; row++ {
 		c, i, j := row/kk, row%kk/g.KW, row%g.KW
 		s := src[c*plane : (c+1)*plane]
 		hOff, wOff := i*g.DH, j*g.DW
 		ohLo, ohHi := outRange(hOff, g.SH, g.PH, g.H, g.OH)
+		ohLo, ohHi = max(ohLo, oh0), min(ohHi, oh1)
 		owLo, owHi := outRange(wOff, g.SW, g.PW, g.W, g.OW)
-		dst := col[row*ld : row*ld+g.OH*g.OW]
-		clear(dst[:ohLo*g.OW])
-		clear(dst[ohHi*g.OW:])
+		dst := col[row*ld : row*ld+width]
 		if owLo >= owHi || ohLo >= ohHi { // every window of this tap lies in the padding
-			clear(dst[ohLo*g.OW : ohHi*g.OW])
+			clear(dst)
 			continue
 		}
+		dst = dst[(ohLo-oh0)*g.OW:]
+		clear(col[row*ld : row*ld+(ohLo-oh0)*g.OW])
+		clear(dst[(ohHi-ohLo)*g.OW:])
 		n := owHi - owLo
 		if g.SW == 1 {
 			// Short rows (small images) in masked vector moves, padding and
 			// all (BenchmarkIm2col, LeNet-5's layers at batch 64 on Zen 4:
 			// 0.68–0.88 ms → 0.17 ms and 0.77–0.94 ms → 0.43–0.59 ms).
 			iw := (ohLo*g.SH-g.PH+hOff)*g.W + owLo - g.PW + wOff
-			if im2colRowsArch(dst[ohLo*g.OW:ohHi*g.OW], g.OW, owLo, n, s[iw:], g.SH*g.W, ohHi-ohLo) {
+			if im2colRowsArch(dst[:(ohHi-ohLo)*g.OW], g.OW, owLo, n, s[iw:], g.SH*g.W, ohHi-ohLo) {
 				continue
 			}
 		}
 		for oh := ohLo; oh < ohHi; oh++ {
-			d := dst[oh*g.OW : (oh+1)*g.OW]
+			d := dst[(oh-ohLo)*g.OW : (oh-ohLo+1)*g.OW]
 			clear(d[:owLo])
 			clear(d[owHi:])
 			iw := (oh*g.SH-g.PH+hOff)*g.W + owLo*g.SW - g.PW + wOff
@@ -84,7 +101,9 @@ func Im2colRows(g *ConvGeom, src, col []float32, ld, r0, r1 int) {
 
 // gatherStrided sets dst[k] = src[k·stride].
 func gatherStrided(dst, src []float32, stride int) {
-	if n := gatherStridedArch(dst, src, stride); n > 0 {
+	if n := gatherStridedArch(dst, src, stride); n == len(dst) {
+		return
+	} else if n > 0 {
 		dst, src = dst[n:], src[n*stride:]
 	}
 	for k := range dst {

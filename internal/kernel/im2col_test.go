@@ -61,6 +61,7 @@ func convGeoms() []ConvGeom {
 		// rows of 16 or more outputs at strides 2 and 4 (the vector gather)
 		{C: 2, H: 9, W: 75, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, DH: 1, DW: 1},
 		{C: 1, H: 23, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, DH: 1, DW: 1},
+		{C: 1, H: 9, W: 64, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, DH: 1, DW: 1}, // rows of exactly 32
 		// a 7×7 kernel over a 3×3 image: taps whose rows or columns all
 		// fall in the padding
 		{C: 3, H: 3, W: 3, KH: 7, KW: 7, SH: 1, SW: 1, PH: 3, PW: 3, DH: 1, DW: 1},
@@ -101,6 +102,33 @@ func TestIm2col(t *testing.T) {
 		im2colRef(&g, src, want, ld)
 		if !slices.Equal(got, want) {
 			t.Errorf("Im2col %+v differs from the reference", g)
+		}
+	}
+}
+
+// TestIm2colBand checks that bands of output rows, of several heights,
+// give the columns of the whole matrix.
+func TestIm2colBand(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, g := range convGeoms() {
+		src := randMatrix(g.C*g.H*g.W, rng)
+		hw := g.OH * g.OW
+		whole := make([]float32, g.ColRows()*hw)
+		im2colRef(&g, src, whole, hw)
+		for _, rows := range []int{1, 2, 3, g.OH} {
+			for oh0 := 0; oh0 < g.OH; oh0 += rows {
+				oh1 := min(oh0+rows, g.OH)
+				ld := (oh1-oh0)*g.OW + 2
+				band := randMatrix(g.ColRows()*ld, rng)
+				Im2colBand(&g, src, band, ld, oh0, oh1)
+				for r := 0; r < g.ColRows(); r++ {
+					got := band[r*ld : r*ld+(oh1-oh0)*g.OW]
+					want := whole[r*hw+oh0*g.OW : r*hw+oh1*g.OW]
+					if !slices.Equal(got, want) {
+						t.Fatalf("Im2colBand %+v rows [%d, %d): matrix row %d differs", g, oh0, oh1, r)
+					}
+				}
+			}
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package kernel
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,11 +37,28 @@ type loopDone struct {
 	// panicked holds the first panic of any chunk, so that the caller
 	// re-raises it on its own goroutine (where a recover can see it)
 	// instead of a worker taking the whole process down.
-	panicked atomic.Pointer[chunkPanic]
+	panicked atomic.Pointer[ChunkPanic]
 }
 
-// chunkPanic is the value a chunk panicked with.
-type chunkPanic struct{ value any }
+// ChunkPanic is what Parallel panics with when a chunk of its loop
+// panicked: the chunk's value and its goroutine's stack, which the
+// re-raise on the caller's goroutine would otherwise lose.
+type ChunkPanic struct {
+	Value any
+	Stack []byte
+}
+
+// Error returns the chunk's panic value followed by the chunk's stack.
+func (p *ChunkPanic) Error() string {
+	return fmt.Sprintf("%v\n\npanicked in a parallel chunk:\n%s", p.Value, p.Stack)
+}
+
+// Unwrap returns the chunk's panic value when it is an error (a
+// runtime.Error, say).
+func (p *ChunkPanic) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
 
 var pool workerPool
 
@@ -85,7 +104,7 @@ func (t task) run() {
 // the panic for the loop's caller.
 func (t task) finish() {
 	if r := recover(); r != nil {
-		t.done.panicked.CompareAndSwap(nil, &chunkPanic{r})
+		t.done.panicked.CompareAndSwap(nil, &ChunkPanic{Value: r, Stack: debug.Stack()})
 	}
 	if t.done.pending.Add(-1) == 0 {
 		t.done.ch <- struct{}{}
@@ -195,6 +214,6 @@ func release(done *loopDone) {
 	p := done.panicked.Swap(nil)
 	loopDones.Put(done)
 	if p != nil {
-		panic(p.value)
+		panic(p)
 	}
 }

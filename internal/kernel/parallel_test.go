@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -23,8 +24,9 @@ func TestParallelPanicReachesCaller(t *testing.T) {
 			})
 			return nil
 		}()
-		if got != "last chunk" {
-			t.Fatalf("round %d: recovered %v, want the chunk's panic", round, got)
+		cp, ok := got.(*ChunkPanic)
+		if !ok || cp.Value != "last chunk" || !strings.Contains(string(cp.Stack), "parallel_test.go") {
+			t.Fatalf("round %d: recovered %v, want the chunk's panic and stack", round, got)
 		}
 		if ran.Load() != int32(n) {
 			t.Fatalf("round %d: %d of %d items ran before the panic reached the caller", round, ran.Load(), n)
