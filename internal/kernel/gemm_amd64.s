@@ -6902,3 +6902,98 @@ gatherStridedAVX512_loop:
 gatherStridedAVX512_done:
 	VZEROUPPER
 	RET
+
+// func maxPoolBlocksAVX512(n int, src []float32, dst []float32, arg []int32, taps []int32, stride int, base int32)
+// Requires: AVX, AVX512F
+TEXT ·maxPoolBlocksAVX512(SB), NOSPLIT, $0-116
+	MOVQ         n+0(FP), CX
+	MOVQ         src_base+8(FP), SI
+	MOVQ         dst_base+32(FP), DI
+	MOVQ         arg_base+56(FP), R8
+	MOVQ         taps_base+80(FP), R9
+	MOVQ         taps_len+88(FP), R10
+	MOVQ         stride+104(FP), DX
+	MOVLQSX      base+112(FP), BX
+	VPBROADCASTD DX, Z1
+	VPMULLD      iota16<>+0(SB), Z1, Z1
+	VPBROADCASTD BX, Z2
+	VPADDD       Z1, Z2, Z2
+	MOVQ         DX, R13
+	SHLQ         $0x04, R13
+	VPBROADCASTD R13, Z3
+	SHLQ         $0x02, R13
+	TESTQ        CX, CX
+	JZ           maxPoolBlocksAVX512_done
+	CMPQ         DX, $0x01
+	JNE          maxPoolBlocksAVX512_gather
+
+maxPoolBlocksAVX512_load:
+	MOVLQSX      (R9), R12
+	VPBROADCASTD R12, Z6
+	VMOVUPS      (SI)(R12*4), Z4
+	VPADDD       Z2, Z6, Z5
+	MOVQ         $0x00000001, R11
+
+maxPoolBlocksAVX512_load_tap:
+	CMPQ         R11, R10
+	JGE          maxPoolBlocksAVX512_load_store
+	MOVLQSX      (R9)(R11*4), R12
+	VPBROADCASTD R12, Z6
+	VMOVUPS      (SI)(R12*4), Z8
+	VCMPPS       $0x1e, Z4, Z8, K2
+	VCMPPS       $0x03, Z8, Z8, K3
+	KORW         K3, K2, K2
+	VMOVAPS      Z8, K2, Z4
+	VPADDD       Z2, Z6, K2, Z5
+	INCQ         R11
+	JMP          maxPoolBlocksAVX512_load_tap
+
+maxPoolBlocksAVX512_load_store:
+	VMOVUPS   Z4, (DI)
+	VMOVDQU32 Z5, (R8)
+	ADDQ      R13, SI
+	ADDQ      $0x40, DI
+	ADDQ      $0x40, R8
+	VPADDD    Z3, Z2, Z2
+	DECQ      CX
+	JNZ       maxPoolBlocksAVX512_load
+	JMP       maxPoolBlocksAVX512_done
+
+maxPoolBlocksAVX512_gather:
+	MOVLQSX      (R9), R12
+	VPBROADCASTD R12, Z6
+	VPADDD       Z1, Z6, Z7
+	KXNORW       K1, K1, K1
+	VGATHERDPS   (SI)(Z7*4), K1, Z4
+	VPADDD       Z2, Z6, Z5
+	MOVQ         $0x00000001, R11
+
+maxPoolBlocksAVX512_gather_tap:
+	CMPQ         R11, R10
+	JGE          maxPoolBlocksAVX512_gather_store
+	MOVLQSX      (R9)(R11*4), R12
+	VPBROADCASTD R12, Z6
+	VPADDD       Z1, Z6, Z7
+	KXNORW       K1, K1, K1
+	VGATHERDPS   (SI)(Z7*4), K1, Z8
+	VCMPPS       $0x1e, Z4, Z8, K2
+	VCMPPS       $0x03, Z8, Z8, K3
+	KORW         K3, K2, K2
+	VMOVAPS      Z8, K2, Z4
+	VPADDD       Z2, Z6, K2, Z5
+	INCQ         R11
+	JMP          maxPoolBlocksAVX512_gather_tap
+
+maxPoolBlocksAVX512_gather_store:
+	VMOVUPS   Z4, (DI)
+	VMOVDQU32 Z5, (R8)
+	ADDQ      R13, SI
+	ADDQ      $0x40, DI
+	ADDQ      $0x40, R8
+	VPADDD    Z3, Z2, Z2
+	DECQ      CX
+	JNZ       maxPoolBlocksAVX512_gather
+
+maxPoolBlocksAVX512_done:
+	VZEROUPPER
+	RET

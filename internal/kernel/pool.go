@@ -7,39 +7,80 @@ import "math"
 // the flat input index of each maximum (for the backward pass); a NaN in the
 // window wins, as in torch.
 func MaxPoolPlane(g *ConvGeom, src, dst []float32, argmax []int32) {
-	if g.PH == 0 && g.PW == 0 && g.DH == 1 && g.DW == 1 && (g.OH-1)*g.SH+g.KH <= g.H && (g.OW-1)*g.SW+g.KW <= g.W {
-		maxPoolInside(g, src, dst, argmax)
+	if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PH == 0 && g.PW == 0 &&
+		g.DH == 1 && g.DW == 1 && 2*g.OH <= g.H && 2*g.OW <= g.W {
+		maxPool2x2(g, src, dst, argmax)
 		return
 	}
-	for oh := 0; oh < g.OH; oh++ {
-		h0 := oh*g.SH - g.PH
-		for ow := 0; ow < g.OW; ow++ {
-			w0 := ow*g.SW - g.PW
-			best, at := float32(math.Inf(-1)), int32(-1)
-			for i := 0; i < g.KH; i++ {
-				ih := h0 + i*g.DH
-				if ih < 0 || ih >= g.H {
-					continue
-				}
-				row := src[ih*g.W:]
-				for j := 0; j < g.KW; j++ {
-					iw := w0 + j*g.DW
-					if iw < 0 || iw >= g.W {
-						continue
-					}
-					if v := row[iw]; v > best || v != v || at < 0 {
-						best, at = v, int32(ih*g.W+iw)
-						if v != v {
-							i = g.KH // NaN propagates: stop searching
-							break
-						}
-					}
-				}
+	// Outputs whose windows lie inside the image, rows [ohIn0, ohIn1) and
+	// columns [owIn0, owIn1), go through maxPoolInside; the border through
+	// maxPoolWindow, which checks every tap.
+	ohIn0, ohIn1 := insideRange(g.OH, g.SH, g.PH, g.KH, g.DH, g.H)
+	owIn0, owIn1 := insideRange(g.OW, g.SW, g.PW, g.KW, g.DW, g.W)
+	var tapBuf [64]int32
+	var taps []int32
+	if g.KH*g.KW <= len(tapBuf) {
+		taps = tapBuf[:0]
+		for i := 0; i < g.KH; i++ {
+			for j := 0; j < g.KW; j++ {
+				taps = append(taps, int32(i*g.DH*g.W+j*g.DW))
 			}
-			dst[oh*g.OW+ow] = best
-			argmax[oh*g.OW+ow] = at
 		}
 	}
+	for oh := 0; oh < g.OH; oh++ {
+		lo, hi := 0, 0 // the inside columns of this row
+		if oh >= ohIn0 && oh < ohIn1 {
+			lo, hi = owIn0, owIn1
+		}
+		for ow := 0; ow < g.OW; ow++ {
+			if ow == lo && lo < hi {
+				maxPoolInside(g, src, dst, argmax, taps, oh, lo, hi)
+				ow = hi - 1
+				continue
+			}
+			dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = maxPoolWindow(g, src, oh, ow)
+		}
+	}
+}
+
+// insideRange returns the outputs [lo, hi) along one axis whose windows
+// lie inside [0, size).
+func insideRange(out, stride, pad, k, dil, size int) (lo, hi int) {
+	lo = (pad + stride - 1) / stride
+	span := (k-1)*dil + 1
+	// o·stride − pad + span ≤ size
+	if size+pad-span < 0 {
+		return 0, 0
+	}
+	hi = min(out, (size+pad-span)/stride+1)
+	return min(lo, hi), hi
+}
+
+// maxPoolWindow returns the maximum of output (oh, ow)'s window and its
+// index, skipping taps in the padding; a NaN wins and ends the search.
+func maxPoolWindow(g *ConvGeom, src []float32, oh, ow int) (float32, int32) {
+	h0, w0 := oh*g.SH-g.PH, ow*g.SW-g.PW
+	best, at := float32(math.Inf(-1)), int32(-1)
+	for i := 0; i < g.KH; i++ {
+		ih := h0 + i*g.DH
+		if ih < 0 || ih >= g.H {
+			continue
+		}
+		row := src[ih*g.W:]
+		for j := 0; j < g.KW; j++ {
+			iw := w0 + j*g.DW
+			if iw < 0 || iw >= g.W {
+				continue
+			}
+			if v := row[iw]; v > best || v != v || at < 0 {
+				best, at = v, int32(ih*g.W+iw)
+				if v != v {
+					return best, at
+				}
+			}
+		}
+	}
+	return best, at
 }
 
 // MaxPoolPlaneBackward adds each output gradient onto the input position
@@ -148,33 +189,34 @@ func AdaptiveAvgPoolPlaneBackward(h, w, oh, ow int, gy, gx []float32) {
 	}
 }
 
-// maxPoolInside is MaxPoolPlane for windows that never leave the image (no
-// padding or dilation, no ceil-mode overhang): no bounds checks per tap.
-func maxPoolInside(g *ConvGeom, src, dst []float32, argmax []int32) {
-	if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 {
-		maxPool2x2(g, src, dst, argmax)
-		return
+// maxPoolInside pools the outputs [lo, hi) of row oh, whose windows lie
+// inside the image, in vector blocks where it can (taps, the offsets of
+// the window's taps from its origin, when not nil) and then one by one
+// without bounds checks per tap. A later tap wins when greater or a NaN.
+func maxPoolInside(g *ConvGeom, src, dst []float32, argmax []int32, taps []int32, oh, lo, hi int) {
+	h0 := oh*g.SH - g.PH
+	if taps != nil {
+		origin := h0*g.W + lo*g.SW - g.PW
+		row := oh * g.OW
+		lo += maxPoolRunArch(src[origin:], dst[row+lo:row+hi], argmax[row+lo:row+hi], taps, g.SW, int32(origin))
 	}
-	for oh := 0; oh < g.OH; oh++ {
-		h0 := oh * g.SH
-		for ow := 0; ow < g.OW; ow++ {
-			w0 := ow * g.SW
-			at := int32(h0*g.W + w0)
-			best := src[at]
-			for i := 0; i < g.KH; i++ {
-				row := src[(h0+i)*g.W+w0 : (h0+i)*g.W+w0+g.KW]
-				for j, v := range row {
-					if v > best || v != v { // a NaN wins, as in torch
-						best, at = v, int32((h0+i)*g.W+w0+j)
-					}
+	for ow := lo; ow < hi; ow++ {
+		w0 := ow*g.SW - g.PW
+		at := int32(h0*g.W + w0)
+		best := src[at]
+		for i := 0; i < g.KH; i++ {
+			r := (h0+i*g.DH)*g.W + w0
+			for j := 0; j < g.KW; j++ {
+				if v := src[r+j*g.DW]; v > best || v != v { // a NaN wins, as in torch
+					best, at = v, int32(r+j*g.DW)
 				}
 			}
-			dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = best, at
 		}
+		dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = best, at
 	}
 }
 
-// maxPool2x2 is maxPoolInside for 2×2 windows at stride 2, LeNet's and
+// maxPool2x2 is MaxPoolPlane for 2×2 windows at stride 2 inside the image, LeNet's and
 // VGG's pooling. On activations the winner's position is random, and the
 // mispredicted branches of the plain loop cost more than the window itself,
 // so each row goes to a vector routine where there is one, and otherwise

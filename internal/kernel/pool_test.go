@@ -71,3 +71,67 @@ func BenchmarkMaxPool2x2(b *testing.B) {
 		}
 	}
 }
+
+// maxPoolPaddedRef is max pooling with padding and dilation, window by
+// window: taps in the padding are skipped, and a later tap wins when it is
+// greater (the values here hold no NaN).
+func maxPoolPaddedRef(g *ConvGeom, src []float32, oh, ow int) (float32, int32) {
+	best, at := float32(math.Inf(-1)), int32(-1)
+	for i := 0; i < g.KH; i++ {
+		for j := 0; j < g.KW; j++ {
+			ih, iw := oh*g.SH-g.PH+i*g.DH, ow*g.SW-g.PW+j*g.DW
+			if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+				continue
+			}
+			if v := src[ih*g.W+iw]; at < 0 || v > best {
+				best, at = v, int32(ih*g.W+iw)
+			}
+		}
+	}
+	return best, at
+}
+
+// TestMaxPoolPlane checks MaxPoolPlane on the poolings of the zoo and
+// their edges: windows in the padding, ceil mode's overhang, dilation, and
+// rows long enough for the vector blocks at strides 1, 2 and 3.
+func TestMaxPoolPlane(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := []struct {
+		name             string
+		h, w, k, s, p, d int
+		ceil             bool
+	}{
+		{"resnet_3x3_s2_p1", 70, 70, 3, 2, 1, 1, false},
+		{"googlenet_3x3_s1_p1", 40, 37, 3, 1, 1, 1, false},
+		{"googlenet_3x3_s2_ceil", 57, 57, 3, 2, 0, 1, true},
+		{"alexnet_3x3_s2", 55, 55, 3, 2, 0, 1, false},
+		{"5x5_s3_p2_dilation2", 30, 101, 5, 3, 2, 2, false},
+		{"2x2_s1", 9, 40, 2, 1, 0, 1, false},
+		{"kernel_wider_than_padded_rows", 3, 50, 3, 1, 1, 1, false},
+	}
+	for _, c := range cases {
+		out := func(in int) int {
+			span := in + 2*c.p - c.d*(c.k-1) - 1
+			if !c.ceil {
+				return span/c.s + 1
+			}
+			o := (span+c.s-1)/c.s + 1
+			if (o-1)*c.s >= in+c.p {
+				o--
+			}
+			return o
+		}
+		g := ConvGeom{C: 1, H: c.h, W: c.w, KH: c.k, KW: c.k, SH: c.s, SW: c.s, PH: c.p, PW: c.p, DH: c.d, DW: c.d, OH: out(c.h), OW: out(c.w)}
+		src := randMatrix(g.H*g.W, rng)
+		dst, arg := make([]float32, g.OH*g.OW), make([]int32, g.OH*g.OW)
+		MaxPoolPlane(&g, src, dst, arg)
+		for oh := 0; oh < g.OH; oh++ {
+			for ow := 0; ow < g.OW; ow++ {
+				want, wantAt := maxPoolPaddedRef(&g, src, oh, ow)
+				if i := oh*g.OW + ow; dst[i] != want || arg[i] != wantAt {
+					t.Fatalf("%s: output (%d, %d) = %v at %d, want %v at %d", c.name, oh, ow, dst[i], arg[i], want, wantAt)
+				}
+			}
+		}
+	}
+}

@@ -61,6 +61,7 @@ func main() {
 	genBatchNormGrad()
 	genDot()
 	genGatherStrided()
+	genMaxPoolBlocks()
 	Generate()
 }
 

@@ -244,10 +244,7 @@ func genMaxPool2x2Row() {
 // floats, n a multiple of 16, by a 16-lane gather with indices 0, stride,
 // …, 15·stride (im2col's rows for convolutions of stride 2 or more).
 func genGatherStrided() {
-	iota := GLOBL("iota16", RODATA|NOPTR)
-	for i := 0; i < 16; i++ {
-		DATA(4*i, U32(i))
-	}
+	iota := iota16()
 	TEXT("gatherStridedAVX512", NOSPLIT, "func(n int, dst, src []float32, stride int)")
 	Doc("gatherStridedAVX512 sets dst[i] = src[i·stride] for n floats, n a multiple of 16.")
 	n := Load(Param("n"), RCX).(GPPhysical)
@@ -270,4 +267,102 @@ func genGatherStrided() {
 	Label("gatherStridedAVX512_done")
 	VZEROUPPER()
 	RET()
+}
+
+// genMaxPoolBlocks emits maxPoolBlocksAVX512: n blocks of 16 consecutive
+// outputs of one output row of a max pooling whose windows lie inside the
+// image. Output k of a block reads the taps src[k·stride + taps[t]], t <
+// len(taps), in order; a later tap wins when it is greater or a NaN, as in
+// maxPoolInside, and arg gets base + the winner's offset from src. With
+// stride 1 the taps are plain loads, otherwise gathers.
+func genMaxPoolBlocks() {
+	iota := iota16()
+	TEXT("maxPoolBlocksAVX512", NOSPLIT, "func(n int, src, dst []float32, arg []int32, taps []int32, stride int, base int32)")
+	Doc("maxPoolBlocksAVX512 pools n blocks of 16 outputs of one row; see the Go declaration.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	src := Load(Param("src").Base(), RSI).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	arg := Load(Param("arg").Base(), R8).(GPPhysical)
+	taps := Load(Param("taps").Base(), R9).(GPPhysical)
+	ntaps := Load(Param("taps").Len(), R10).(GPPhysical)
+	stride := Load(Param("stride"), RDX).(GPPhysical)
+	base := Load(Param("base"), RBX).(GPPhysical)
+	t, off, step := R11, R12, R13
+	// Z1: each output's offset k·stride from the block's start; Z2: the
+	// flat index of each output's window origin; Z3: 16·stride.
+	VPBROADCASTD(stride.As32(), Z1)
+	VPMULLD(iota, Z1, Z1)
+	VPBROADCASTD(base.As32(), Z2)
+	VPADDD(Z1, Z2, Z2)
+	MOVQ(stride, step)
+	SHLQ(U8(4), step) // 16·stride floats a block…
+	VPBROADCASTD(step.As32(), Z3)
+	SHLQ(U8(2), step) // … in bytes
+	TESTQ(n, n)
+	JZ(LabelRef("maxPoolBlocksAVX512_done"))
+	CMPQ(stride, U8(1))
+	JNE(LabelRef("maxPoolBlocksAVX512_gather"))
+	for _, gather := range []bool{false, true} {
+		name := "maxPoolBlocksAVX512_load"
+		if gather {
+			name = "maxPoolBlocksAVX512_gather"
+		}
+		// tap loads the 16 values of the tap at offset off into v.
+		tap := func(v VecPhysical) {
+			if !gather {
+				VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, v)
+				return
+			}
+			VPADDD(Z1, Z6, Z7)
+			KXNORW(K1, K1, K1) // the gather clears its mask as it goes
+			VGATHERDPS(Mem{Base: src, Index: Z7, Scale: 4}, K1, v)
+		}
+		Label(name)
+		MOVLQSX(Mem{Base: taps}, off)
+		VPBROADCASTD(off.As32(), Z6)
+		tap(Z4)            // the running maximum…
+		VPADDD(Z2, Z6, Z5) // … and its index
+		MOVQ(U32(1), t)
+		Label(name + "_tap")
+		CMPQ(t, ntaps)
+		JGE(LabelRef(name + "_store"))
+		MOVLQSX(Mem{Base: taps, Index: t, Scale: 4}, off)
+		VPBROADCASTD(off.As32(), Z6)
+		tap(Z8)
+		VCMPPS(U8(0x1e), Z4, Z8, K2) // GT_OQ: v > best
+		VCMPPS(U8(0x03), Z8, Z8, K3) // UNORD_Q: v is a NaN
+		KORW(K3, K2, K2)
+		VMOVAPS(Z8, K2, Z4)
+		VPADDD(Z2, Z6, K2, Z5)
+		INCQ(t)
+		JMP(LabelRef(name + "_tap"))
+		Label(name + "_store")
+		VMOVUPS(Z4, Mem{Base: dst})
+		VMOVDQU32(Z5, Mem{Base: arg})
+		ADDQ(step, src)
+		ADDQ(U8(64), dst)
+		ADDQ(U8(64), arg)
+		VPADDD(Z3, Z2, Z2)
+		DECQ(n)
+		JNZ(LabelRef(name))
+		JMP(LabelRef("maxPoolBlocksAVX512_done"))
+	}
+	Label("maxPoolBlocksAVX512_done")
+	VZEROUPPER()
+	RET()
+}
+
+var iotaData *Mem
+
+// iota16 returns the read-only vector 0, 1, …, 15 of int32, declaring it
+// on first use. Call it outside a TEXT block.
+func iota16() Mem {
+	if iotaData == nil {
+		m := GLOBL("iota16", RODATA|NOPTR)
+		for i := 0; i < 16; i++ {
+			DATA(4*i, U32(i))
+		}
+		iotaData = &m
+	}
+	return *iotaData
 }
