@@ -6903,17 +6903,25 @@ gatherStridedAVX512_done:
 	VZEROUPPER
 	RET
 
-// func maxPoolBlocksAVX512(n int, src []float32, dst []float32, arg []int32, taps []int32, stride int, base int32)
+// func maxPoolBlocksAVX512(n int, tail int, src []float32, dst []float32, arg []int32, taps []int32, stride int, base int32)
 // Requires: AVX, AVX512F
-TEXT ·maxPoolBlocksAVX512(SB), NOSPLIT, $0-116
+TEXT ·maxPoolBlocksAVX512(SB), NOSPLIT, $0-124
 	MOVQ         n+0(FP), CX
-	MOVQ         src_base+8(FP), SI
-	MOVQ         dst_base+32(FP), DI
-	MOVQ         arg_base+56(FP), R8
-	MOVQ         taps_base+80(FP), R9
-	MOVQ         taps_len+88(FP), R10
-	MOVQ         stride+104(FP), DX
-	MOVLQSX      base+112(FP), BX
+	MOVQ         src_base+16(FP), SI
+	MOVQ         dst_base+40(FP), DI
+	MOVQ         arg_base+64(FP), R8
+	MOVQ         taps_base+88(FP), R9
+	MOVQ         taps_len+96(FP), R10
+	MOVQ         stride+112(FP), DX
+	MOVLQSX      base+120(FP), BX
+	MOVQ         tail+8(FP), AX
+	MOVQ         CX, R14
+	MOVQ         AX, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K4
+	MOVQ         R14, CX
 	VPBROADCASTD DX, Z1
 	VPMULLD      iota16<>+0(SB), Z1, Z1
 	VPBROADCASTD BX, Z2
@@ -6922,21 +6930,21 @@ TEXT ·maxPoolBlocksAVX512(SB), NOSPLIT, $0-116
 	SHLQ         $0x04, R13
 	VPBROADCASTD R13, Z3
 	SHLQ         $0x02, R13
-	TESTQ        CX, CX
-	JZ           maxPoolBlocksAVX512_done
 	CMPQ         DX, $0x01
 	JNE          maxPoolBlocksAVX512_gather
 
 maxPoolBlocksAVX512_load:
+	TESTQ        CX, CX
+	JZ           maxPoolBlocksAVX512_load_tail
 	MOVLQSX      (R9), R12
 	VPBROADCASTD R12, Z6
 	VMOVUPS      (SI)(R12*4), Z4
 	VPADDD       Z2, Z6, Z5
 	MOVQ         $0x00000001, R11
 
-maxPoolBlocksAVX512_load_tap:
+maxPoolBlocksAVX512_load_full_tap:
 	CMPQ         R11, R10
-	JGE          maxPoolBlocksAVX512_load_store
+	JGE          maxPoolBlocksAVX512_load_full_store
 	MOVLQSX      (R9)(R11*4), R12
 	VPBROADCASTD R12, Z6
 	VMOVUPS      (SI)(R12*4), Z8
@@ -6946,9 +6954,9 @@ maxPoolBlocksAVX512_load_tap:
 	VMOVAPS      Z8, K2, Z4
 	VPADDD       Z2, Z6, K2, Z5
 	INCQ         R11
-	JMP          maxPoolBlocksAVX512_load_tap
+	JMP          maxPoolBlocksAVX512_load_full_tap
 
-maxPoolBlocksAVX512_load_store:
+maxPoolBlocksAVX512_load_full_store:
 	VMOVUPS   Z4, (DI)
 	VMOVDQU32 Z5, (R8)
 	ADDQ      R13, SI
@@ -6956,10 +6964,39 @@ maxPoolBlocksAVX512_load_store:
 	ADDQ      $0x40, R8
 	VPADDD    Z3, Z2, Z2
 	DECQ      CX
-	JNZ       maxPoolBlocksAVX512_load
+	JMP       maxPoolBlocksAVX512_load
+
+maxPoolBlocksAVX512_load_tail:
+	KORTESTW     K4, K4
+	JZ           maxPoolBlocksAVX512_done
+	MOVLQSX      (R9), R12
+	VPBROADCASTD R12, Z6
+	VMOVUPS.Z    (SI)(R12*4), K4, Z4
+	VPADDD       Z2, Z6, Z5
+	MOVQ         $0x00000001, R11
+
+maxPoolBlocksAVX512_load_part_tap:
+	CMPQ         R11, R10
+	JGE          maxPoolBlocksAVX512_load_part_store
+	MOVLQSX      (R9)(R11*4), R12
+	VPBROADCASTD R12, Z6
+	VMOVUPS.Z    (SI)(R12*4), K4, Z8
+	VCMPPS       $0x1e, Z4, Z8, K2
+	VCMPPS       $0x03, Z8, Z8, K3
+	KORW         K3, K2, K2
+	VMOVAPS      Z8, K2, Z4
+	VPADDD       Z2, Z6, K2, Z5
+	INCQ         R11
+	JMP          maxPoolBlocksAVX512_load_part_tap
+
+maxPoolBlocksAVX512_load_part_store:
+	VMOVUPS   Z4, K4, (DI)
+	VMOVDQU32 Z5, K4, (R8)
 	JMP       maxPoolBlocksAVX512_done
 
 maxPoolBlocksAVX512_gather:
+	TESTQ        CX, CX
+	JZ           maxPoolBlocksAVX512_gather_tail
 	MOVLQSX      (R9), R12
 	VPBROADCASTD R12, Z6
 	VPADDD       Z1, Z6, Z7
@@ -6968,9 +7005,9 @@ maxPoolBlocksAVX512_gather:
 	VPADDD       Z2, Z6, Z5
 	MOVQ         $0x00000001, R11
 
-maxPoolBlocksAVX512_gather_tap:
+maxPoolBlocksAVX512_gather_full_tap:
 	CMPQ         R11, R10
-	JGE          maxPoolBlocksAVX512_gather_store
+	JGE          maxPoolBlocksAVX512_gather_full_store
 	MOVLQSX      (R9)(R11*4), R12
 	VPBROADCASTD R12, Z6
 	VPADDD       Z1, Z6, Z7
@@ -6982,9 +7019,9 @@ maxPoolBlocksAVX512_gather_tap:
 	VMOVAPS      Z8, K2, Z4
 	VPADDD       Z2, Z6, K2, Z5
 	INCQ         R11
-	JMP          maxPoolBlocksAVX512_gather_tap
+	JMP          maxPoolBlocksAVX512_gather_full_tap
 
-maxPoolBlocksAVX512_gather_store:
+maxPoolBlocksAVX512_gather_full_store:
 	VMOVUPS   Z4, (DI)
 	VMOVDQU32 Z5, (R8)
 	ADDQ      R13, SI
@@ -6992,7 +7029,38 @@ maxPoolBlocksAVX512_gather_store:
 	ADDQ      $0x40, R8
 	VPADDD    Z3, Z2, Z2
 	DECQ      CX
-	JNZ       maxPoolBlocksAVX512_gather
+	JMP       maxPoolBlocksAVX512_gather
+
+maxPoolBlocksAVX512_gather_tail:
+	KORTESTW     K4, K4
+	JZ           maxPoolBlocksAVX512_done
+	MOVLQSX      (R9), R12
+	VPBROADCASTD R12, Z6
+	VPADDD       Z1, Z6, Z7
+	KMOVW        K4, K1
+	VGATHERDPS   (SI)(Z7*4), K1, Z4
+	VPADDD       Z2, Z6, Z5
+	MOVQ         $0x00000001, R11
+
+maxPoolBlocksAVX512_gather_part_tap:
+	CMPQ         R11, R10
+	JGE          maxPoolBlocksAVX512_gather_part_store
+	MOVLQSX      (R9)(R11*4), R12
+	VPBROADCASTD R12, Z6
+	VPADDD       Z1, Z6, Z7
+	KMOVW        K4, K1
+	VGATHERDPS   (SI)(Z7*4), K1, Z8
+	VCMPPS       $0x1e, Z4, Z8, K2
+	VCMPPS       $0x03, Z8, Z8, K3
+	KORW         K3, K2, K2
+	VMOVAPS      Z8, K2, Z4
+	VPADDD       Z2, Z6, K2, Z5
+	INCQ         R11
+	JMP          maxPoolBlocksAVX512_gather_part_tap
+
+maxPoolBlocksAVX512_gather_part_store:
+	VMOVUPS   Z4, K4, (DI)
+	VMOVDQU32 Z5, K4, (R8)
 
 maxPoolBlocksAVX512_done:
 	VZEROUPPER

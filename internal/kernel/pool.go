@@ -191,14 +191,16 @@ func AdaptiveAvgPoolPlaneBackward(h, w, oh, ow int, gy, gx []float32) {
 
 // maxPoolInside pools the outputs [lo, hi) of row oh, whose windows lie
 // inside the image, in vector blocks where it can (taps, the offsets of
-// the window's taps from its origin, when not nil) and then one by one
-// without bounds checks per tap. A later tap wins when greater or a NaN.
+// the window's taps from its origin, when not nil), or one by one without
+// bounds checks per tap. A later tap wins when greater or a NaN.
 func maxPoolInside(g *ConvGeom, src, dst []float32, argmax []int32, taps []int32, oh, lo, hi int) {
 	h0 := oh*g.SH - g.PH
 	if taps != nil {
 		origin := h0*g.W + lo*g.SW - g.PW
 		row := oh * g.OW
-		lo += maxPoolRunArch(src[origin:], dst[row+lo:row+hi], argmax[row+lo:row+hi], taps, g.SW, int32(origin))
+		if maxPoolRunArch(src[origin:], dst[row+lo:row+hi], argmax[row+lo:row+hi], taps, g.SW, int32(origin)) {
+			return
+		}
 	}
 	for ow := lo; ow < hi; ow++ {
 		w0 := ow*g.SW - g.PW

@@ -36,10 +36,10 @@ func maxPool2x2RowArch(r0, r1, d []float32, a []int32, i0, w int32) bool {
 	return true
 }
 
-// maxPoolBlocksAVX512 is, for n blocks of 16 outputs of one output row
-// whose windows lie inside the image:
+// maxPoolBlocksAVX512 is, for 16·n + tail outputs of one output row whose
+// windows lie inside the image (tail < 16):
 //
-//	for k := 0; k < 16·n; k++ {
+//	for k := 0; k < 16·n+tail; k++ {
 //		at := k·stride + taps[0]
 //		for _, t := range taps[1:] {
 //			if v := src[k·stride+t]; v > src[at] || v != v {
@@ -50,17 +50,17 @@ func maxPool2x2RowArch(r0, r1, d []float32, a []int32, i0, w int32) bool {
 //	}
 //
 //go:noescape
-func maxPoolBlocksAVX512(n int, src, dst []float32, arg []int32, taps []int32, stride int, base int32)
+func maxPoolBlocksAVX512(n, tail int, src, dst []float32, arg []int32, taps []int32, stride int, base int32)
 
-// maxPoolRunArch pools the first multiple of 16 of the len(dst) outputs of
-// a run as in maxPoolBlocksAVX512, in assembly where it can, and returns
-// how many it did. src must hold every tap of every output of the run.
-func maxPoolRunArch(src, dst []float32, arg []int32, taps []int32, stride int, base int32) int {
-	n := len(dst) &^ 15
+// maxPoolRunArch pools the len(dst) outputs of a run as in
+// maxPoolBlocksAVX512, in assembly where it can, and reports whether it
+// did. src must hold every tap of every output of the run.
+func maxPoolRunArch(src, dst []float32, arg []int32, taps []int32, stride int, base int32) bool {
+	n := len(dst)
 	if !hasAVX512 || n == 0 || len(taps) == 0 {
-		return 0
+		return false
 	}
 	_ = arg[n-1] // the assembly trusts this bound and the caller's for src
-	maxPoolBlocksAVX512(n/16, src, dst, arg, taps, stride, base)
-	return n
+	maxPoolBlocksAVX512(n/16, n%16, src, dst, arg, taps, stride, base)
+	return true
 }

@@ -93,7 +93,8 @@ func maxPoolPaddedRef(g *ConvGeom, src []float32, oh, ow int) (float32, int32) {
 
 // TestMaxPoolPlane checks MaxPoolPlane on the poolings of the zoo and
 // their edges: windows in the padding, ceil mode's overhang, dilation, and
-// rows long enough for the vector blocks at strides 1, 2 and 3.
+// rows long enough for the vector blocks at strides 1, 2 and 3, and rows
+// shorter than one block.
 func TestMaxPoolPlane(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	cases := []struct {
@@ -105,6 +106,7 @@ func TestMaxPoolPlane(t *testing.T) {
 		{"googlenet_3x3_s1_p1", 40, 37, 3, 1, 1, 1, false},
 		{"googlenet_3x3_s2_ceil", 57, 57, 3, 2, 0, 1, true},
 		{"alexnet_3x3_s2", 55, 55, 3, 2, 0, 1, false},
+		{"alexnet_3x3_s2_13x13", 13, 13, 3, 2, 0, 1, false},
 		{"5x5_s3_p2_dilation2", 30, 101, 5, 3, 2, 2, false},
 		{"2x2_s1", 9, 40, 2, 1, 0, 1, false},
 		{"kernel_wider_than_padded_rows", 3, 50, 3, 1, 1, 1, false},

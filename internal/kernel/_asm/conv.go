@@ -271,14 +271,15 @@ func genGatherStrided() {
 
 // genMaxPoolBlocks emits maxPoolBlocksAVX512: n blocks of 16 consecutive
 // outputs of one output row of a max pooling whose windows lie inside the
-// image. Output k of a block reads the taps src[k·stride + taps[t]], t <
-// len(taps), in order; a later tap wins when it is greater or a NaN, as in
-// maxPoolInside, and arg gets base + the winner's offset from src. With
-// stride 1 the taps are plain loads, otherwise gathers.
+// image, then tail (< 16) more through a mask. Output k reads the taps
+// src[k·stride + taps[t]], t < len(taps), in order; a later tap wins when
+// it is greater or a NaN, as in maxPoolInside, and arg gets base + the
+// winner's offset from src. With stride 1 the taps are plain loads,
+// otherwise gathers.
 func genMaxPoolBlocks() {
 	iota := iota16()
-	TEXT("maxPoolBlocksAVX512", NOSPLIT, "func(n int, src, dst []float32, arg []int32, taps []int32, stride int, base int32)")
-	Doc("maxPoolBlocksAVX512 pools n blocks of 16 outputs of one row; see the Go declaration.")
+	TEXT("maxPoolBlocksAVX512", NOSPLIT, "func(n, tail int, src, dst []float32, arg []int32, taps []int32, stride int, base int32)")
+	Doc("maxPoolBlocksAVX512 pools 16·n + tail outputs of one row; see the Go declaration.")
 	n := Load(Param("n"), RCX).(GPPhysical)
 	src := Load(Param("src").Base(), RSI).(GPPhysical)
 	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
@@ -288,6 +289,15 @@ func genMaxPoolBlocks() {
 	stride := Load(Param("stride"), RDX).(GPPhysical)
 	base := Load(Param("base"), RBX).(GPPhysical)
 	t, off, step := R11, R12, R13
+	// K4: the lanes of the tail.
+	tail := Load(Param("tail"), RAX).(GPPhysical)
+	MOVQ(n, R14)
+	MOVQ(tail, RCX)
+	MOVL(U32(1), EAX)
+	SHLL(CL, EAX)
+	DECL(EAX)
+	KMOVW(EAX, K4)
+	MOVQ(R14, n)
 	// Z1: each output's offset k·stride from the block's start; Z2: the
 	// flat index of each output's window origin; Z3: 16·stride.
 	VPBROADCASTD(stride.As32(), Z1)
@@ -298,8 +308,6 @@ func genMaxPoolBlocks() {
 	SHLQ(U8(4), step) // 16·stride floats a block…
 	VPBROADCASTD(step.As32(), Z3)
 	SHLQ(U8(2), step) // … in bytes
-	TESTQ(n, n)
-	JZ(LabelRef("maxPoolBlocksAVX512_done"))
 	CMPQ(stride, U8(1))
 	JNE(LabelRef("maxPoolBlocksAVX512_gather"))
 	for _, gather := range []bool{false, true} {
@@ -307,44 +315,67 @@ func genMaxPoolBlocks() {
 		if gather {
 			name = "maxPoolBlocksAVX512_gather"
 		}
-		// tap loads the 16 values of the tap at offset off into v.
-		tap := func(v VecPhysical) {
-			if !gather {
-				VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, v)
+		// block pools one block of outputs, the tail's lanes only when
+		// masked.
+		block := func(label string, masked bool) {
+			// tap loads the 16 values of the tap at offset off into v.
+			tap := func(v VecPhysical) {
+				switch {
+				case gather:
+					VPADDD(Z1, Z6, Z7)
+					if masked {
+						KMOVW(K4, K1)
+					} else {
+						KXNORW(K1, K1, K1)
+					}
+					VGATHERDPS(Mem{Base: src, Index: Z7, Scale: 4}, K1, v) // clears K1
+				case masked:
+					VMOVUPS_Z(Mem{Base: src, Index: off, Scale: 4}, K4, v)
+				default:
+					VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, v)
+				}
+			}
+			MOVLQSX(Mem{Base: taps}, off)
+			VPBROADCASTD(off.As32(), Z6)
+			tap(Z4)            // the running maximum…
+			VPADDD(Z2, Z6, Z5) // … and its index
+			MOVQ(U32(1), t)
+			Label(label + "_tap")
+			CMPQ(t, ntaps)
+			JGE(LabelRef(label + "_store"))
+			MOVLQSX(Mem{Base: taps, Index: t, Scale: 4}, off)
+			VPBROADCASTD(off.As32(), Z6)
+			tap(Z8)
+			VCMPPS(U8(0x1e), Z4, Z8, K2) // GT_OQ: v > best
+			VCMPPS(U8(0x03), Z8, Z8, K3) // UNORD_Q: v is a NaN
+			KORW(K3, K2, K2)
+			VMOVAPS(Z8, K2, Z4)
+			VPADDD(Z2, Z6, K2, Z5)
+			INCQ(t)
+			JMP(LabelRef(label + "_tap"))
+			Label(label + "_store")
+			if masked {
+				VMOVUPS(Z4, K4, Mem{Base: dst})
+				VMOVDQU32(Z5, K4, Mem{Base: arg})
 				return
 			}
-			VPADDD(Z1, Z6, Z7)
-			KXNORW(K1, K1, K1) // the gather clears its mask as it goes
-			VGATHERDPS(Mem{Base: src, Index: Z7, Scale: 4}, K1, v)
+			VMOVUPS(Z4, Mem{Base: dst})
+			VMOVDQU32(Z5, Mem{Base: arg})
 		}
 		Label(name)
-		MOVLQSX(Mem{Base: taps}, off)
-		VPBROADCASTD(off.As32(), Z6)
-		tap(Z4)            // the running maximum…
-		VPADDD(Z2, Z6, Z5) // … and its index
-		MOVQ(U32(1), t)
-		Label(name + "_tap")
-		CMPQ(t, ntaps)
-		JGE(LabelRef(name + "_store"))
-		MOVLQSX(Mem{Base: taps, Index: t, Scale: 4}, off)
-		VPBROADCASTD(off.As32(), Z6)
-		tap(Z8)
-		VCMPPS(U8(0x1e), Z4, Z8, K2) // GT_OQ: v > best
-		VCMPPS(U8(0x03), Z8, Z8, K3) // UNORD_Q: v is a NaN
-		KORW(K3, K2, K2)
-		VMOVAPS(Z8, K2, Z4)
-		VPADDD(Z2, Z6, K2, Z5)
-		INCQ(t)
-		JMP(LabelRef(name + "_tap"))
-		Label(name + "_store")
-		VMOVUPS(Z4, Mem{Base: dst})
-		VMOVDQU32(Z5, Mem{Base: arg})
+		TESTQ(n, n)
+		JZ(LabelRef(name + "_tail"))
+		block(name+"_full", false)
 		ADDQ(step, src)
 		ADDQ(U8(64), dst)
 		ADDQ(U8(64), arg)
 		VPADDD(Z3, Z2, Z2)
 		DECQ(n)
-		JNZ(LabelRef(name))
+		JMP(LabelRef(name))
+		Label(name + "_tail")
+		KORTESTW(K4, K4)
+		JZ(LabelRef("maxPoolBlocksAVX512_done"))
+		block(name+"_part", true)
 		JMP(LabelRef("maxPoolBlocksAVX512_done"))
 	}
 	Label("maxPoolBlocksAVX512_done")
