@@ -275,6 +275,10 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 		p.backwardBatched(x.data, w.data, gy, dw, betaW, dx, betaX)
 		return
 	}
+	if rows := p.bandRows(); rows > 0 && kept == nil && p.bandsApart(rows) {
+		p.backwardBands(x.data, w.data, gy, dw, betaW, dx, betaX, rows)
+		return
+	}
 	if dx != nil && betaX == 0 {
 		clear(dx)
 	}

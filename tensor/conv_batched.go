@@ -132,9 +132,14 @@ func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []f
 			}
 		}
 	})
-	if dw == nil {
-		return
+	if dw != nil {
+		sumPartials(dw, betaW, partial, workers)
 	}
+}
+
+// sumPartials sets dw to betaW·dw plus the workers' partial gradients,
+// added in worker order.
+func sumPartials(dw []float32, betaW float32, partial []float32, workers int) {
 	kernel.Parallel(len(dw), 1024, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			s := float32(0)
@@ -258,6 +263,75 @@ func (p *convPlan) forwardBands(x, w, bias, y []float32, bandRows int) {
 			}
 		}
 	})
+}
+
+// bandsApart reports whether bands of bandRows output rows two apart read
+// disjoint input rows, so that their input gradients can be added in
+// parallel: the window's reach, (KH−1)·DH rows, is shorter than the
+// (bandRows+1)·SH rows between them.
+func (p *convPlan) bandsApart(bandRows int) bool {
+	return (p.geom.KH-1)*p.geom.DH < (bandRows+1)*p.geom.SH
+}
+
+// backwardBands is the weight and input gradients of backward band by
+// band, as forwardBands computes the output: each worker rebuilds a band's
+// column matrix, adds dY·colᵀ into its own partial weight gradient and
+// adds col2im(Wᵀ·dY) into the input gradient. Neighbouring bands add onto
+// shared input rows, so the even bands go first, then the odd ones; the
+// partial weight gradients are summed in worker order.
+func (p *convPlan) backwardBands(x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32, bandRows int) {
+	oh, ow := p.geom.OH, p.geom.OW
+	bands := ceilDiv(oh, bandRows)
+	workers := kernel.Workers()
+	outPlane := p.cout * p.hw
+	if dx != nil && betaX == 0 {
+		clear(dx)
+	}
+	var partial []float32
+	if dw != nil {
+		partial = kernel.GetScratch(workers * len(dw))
+		defer kernel.PutScratch(partial)
+		clear(partial[:workers*len(dw)])
+	}
+	step, phases := 1, 1 // every band at once, when no input gradient can collide
+	if dx != nil {
+		step, phases = 2, 2
+	}
+	for phase := 0; phase < phases; phase++ {
+		perImage := (bands - phase + step - 1) / step // bands phase, phase+step, …
+		items := p.n * perImage
+		kernel.Parallel(workers, 1, func(w0, w1 int) {
+			col := kernel.GetScratch(p.geom.ColRows() * bandRows * ow)
+			defer kernel.PutScratch(col)
+			for wk := w0; wk < w1; wk++ {
+				lo, hi := workerShare(items, wk, workers)
+				for it := lo; it < hi; it++ {
+					img, b := it/perImage, phase+step*(it%perImage)
+					oh0, oh1 := b*bandRows, min(oh, (b+1)*bandRows)
+					ld := (oh1 - oh0) * ow
+					gb := gy[img*outPlane+oh0*ow:] // channel ch of the band at ch·hw, ld long
+					if dw != nil {
+						kernel.Im2colBand(&p.geom, x[img*p.inPlane():], col, ld, oh0, oh1)
+						dwPart := partial[wk*len(dw) : (wk+1)*len(dw)]
+						for g := 0; g < p.groups; g++ { // dW_g += dY_g · col_gᵀ
+							kernel.SgemmSerial(false, true, p.coutG, p.rowsG, ld, 1, gb[g*p.coutG*p.hw:], p.hw,
+								col[g*p.rowsG*ld:], ld, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
+						}
+					}
+					if dx != nil {
+						for g := 0; g < p.groups; g++ { // dcol_g = W_gᵀ · dY_g
+							kernel.SgemmSerial(true, false, p.rowsG, ld, p.coutG, 1, w[g*p.coutG*p.rowsG:], p.rowsG,
+								gb[g*p.coutG*p.hw:], p.hw, 0, col[g*p.rowsG*ld:], ld)
+						}
+						kernel.Col2imBand(&p.geom, col, ld, dx[img*p.inPlane():], oh0, oh1)
+					}
+				}
+			}
+		})
+	}
+	if dw != nil {
+		sumPartials(dw, betaW, partial, workers)
+	}
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -127,6 +128,36 @@ func TestIm2colBand(t *testing.T) {
 					if !slices.Equal(got, want) {
 						t.Fatalf("Im2colBand %+v rows [%d, %d): matrix row %d differs", g, oh0, oh1, r)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestCol2imBand checks that bands of output rows added back one after
+// another give what the whole matrix gives.
+func TestCol2imBand(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, g := range convGeoms() {
+		hw := g.OH * g.OW
+		whole := randMatrix(g.ColRows()*hw, rng)
+		want := randMatrix(g.C*g.H*g.W, rng)
+		start := slices.Clone(want)
+		col2imRef(&g, whole, hw, want)
+		for _, rows := range []int{1, 2, 3, g.OH} {
+			got := slices.Clone(start)
+			for oh0 := 0; oh0 < g.OH; oh0 += rows {
+				oh1 := min(oh0+rows, g.OH)
+				ld := (oh1-oh0)*g.OW + 1
+				band := make([]float32, g.ColRows()*ld)
+				for r := 0; r < g.ColRows(); r++ {
+					copy(band[r*ld:], whole[r*hw+oh0*g.OW:r*hw+oh1*g.OW])
+				}
+				Col2imBand(&g, band, ld, got, oh0, oh1)
+			}
+			for i := range got {
+				if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+					t.Fatalf("Col2imBand %+v in bands of %d rows: element %d = %v, want %v", g, rows, i, got[i], want[i])
 				}
 			}
 		}
