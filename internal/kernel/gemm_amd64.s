@@ -7065,3 +7065,46 @@ maxPoolBlocksAVX512_gather_part_store:
 maxPoolBlocksAVX512_done:
 	VZEROUPPER
 	RET
+
+// func compactStridedAVX512(n int, dst []float32, src []float32, stride int)
+// Requires: AVX, AVX512F
+TEXT ·compactStridedAVX512(SB), NOSPLIT, $0-64
+	MOVQ      n+0(FP), CX
+	MOVQ      dst_base+8(FP), DI
+	MOVQ      src_base+32(FP), SI
+	MOVQ      stride+56(FP), DX
+	VMOVDQU32 iota16<>+0(SB), Z8
+	TESTQ     CX, CX
+	JZ        compactStridedAVX512_done
+	CMPQ      DX, $0x02
+	JNE       compactStridedAVX512_by4
+	VPSLLD    $0x01, Z8, Z9
+
+compactStridedAVX512_loop2:
+	VMOVUPS   (SI), Z0
+	VPERMT2PS 64(SI), Z9, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $0x80, SI
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       compactStridedAVX512_loop2
+	JMP       compactStridedAVX512_done
+
+compactStridedAVX512_by4:
+	VPSLLD $0x02, Z8, Z9
+
+compactStridedAVX512_loop4:
+	VMOVUPS    (SI), Z0
+	VPERMT2PS  64(SI), Z9, Z0
+	VMOVUPS    128(SI), Z1
+	VPERMT2PS  192(SI), Z9, Z1
+	VSHUFF64X2 $0x44, Z1, Z0, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $0x00000100, SI
+	ADDQ       $0x40, DI
+	DECQ       CX
+	JNZ        compactStridedAVX512_loop4
+
+compactStridedAVX512_done:
+	VZEROUPPER
+	RET

@@ -62,6 +62,7 @@ func main() {
 	genDot()
 	genGatherStrided()
 	genMaxPoolBlocks()
+	genCompactStrided()
 	Generate()
 }
 
