@@ -62,3 +62,43 @@ func Conv2d(x, w, bias *Array, p ConvParams) *Array {
 	}
 	return out
 }
+
+// Conv2dGrads returns the gradients of Conv2d with respect to x and w for
+// the output gradient gy, by the definition: each output's gradient times
+// the weight (for x) or the input (for w) under each of its taps.
+func Conv2dGrads(x, w, gy *Array, p ConvParams) (dx, dw *Array) {
+	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	cout, cinG, kh, kw := w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3]
+	oh, ow := gy.Shape[2], gy.Shape[3]
+	coutG := cout / p.Groups
+	dx, dw = New(x.Shape...), New(w.Shape...)
+	for b := 0; b < n; b++ {
+		for o := 0; o < cout; o++ {
+			ch0 := o / coutG * cinG
+			for ci := 0; ci < cinG; ci++ {
+				for i := 0; i < kh; i++ {
+					for j := 0; j < kw; j++ {
+						wi := ((o*cinG+ci)*kh+i)*kw + j
+						for y := 0; y < oh; y++ {
+							ih := y*p.Stride[0] - p.Padding[0] + i*p.Dilation[0]
+							if ih < 0 || ih >= h {
+								continue
+							}
+							for xx := 0; xx < ow; xx++ {
+								iw := xx*p.Stride[1] - p.Padding[1] + j*p.Dilation[1]
+								if iw < 0 || iw >= wd {
+									continue
+								}
+								g := gy.Data[((b*cout+o)*oh+y)*ow+xx]
+								xi := ((b*c+ch0+ci)*h+ih)*wd + iw
+								dw.Data[wi] += g * x.Data[xi]
+								dx.Data[xi] += g * w.Data[wi]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, dw
+}

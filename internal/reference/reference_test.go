@@ -85,6 +85,25 @@ func TestConv2d(t *testing.T) {
 		[]int{1, 2, 1, 1}, 20, 300)
 }
 
+func TestConv2dGrads(t *testing.T) {
+	x := arr([]int{1, 1, 3, 3}, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+	diag := arr([]int{1, 1, 2, 2}, 1, 0, 0, 1)
+	one := ConvParams{Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}, Groups: 1}
+	dx, dw := Conv2dGrads(x, diag, arr([]int{1, 1, 2, 2}, 1, 1, 1, 1), one)
+	expect(t, "plain dW", dw, []int{1, 1, 2, 2}, 12, 16, 24, 28)
+	expect(t, "plain dX", dx, []int{1, 1, 3, 3}, 1, 1, 0, 1, 2, 1, 0, 1, 1)
+	p := one
+	p.Stride, p.Padding = [2]int{2, 2}, [2]int{1, 1}
+	dx, dw = Conv2dGrads(x, diag, arr([]int{1, 1, 2, 2}, 1, 2, 3, 4), p)
+	expect(t, "stride 2 pad 1 dW", dw, []int{1, 1, 2, 2}, 20, 36, 36, 64)
+	expect(t, "stride 2 pad 1 dX", dx, []int{1, 1, 3, 3}, 1, 0, 2, 0, 4, 0, 3, 0, 4)
+	p = one
+	p.Groups = 2
+	dx, dw = Conv2dGrads(arr([]int{1, 2, 1, 1}, 2, 3), arr([]int{2, 1, 1, 1}, 10, 100), arr([]int{1, 2, 1, 1}, 1, 0.5), p)
+	expect(t, "groups 2 dW", dw, []int{2, 1, 1, 1}, 2, 1.5)
+	expect(t, "groups 2 dX", dx, []int{1, 2, 1, 1}, 10, 50)
+}
+
 func TestPooling(t *testing.T) {
 	// Width 5, kernel 2, stride 2, padding 1, ceil_mode: ⌈5/2⌉+1 = 4 windows,
 	// but the 4th would start in the right padding, so 3; padding never wins.
