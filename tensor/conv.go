@@ -101,7 +101,12 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 
 // Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with w
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
-// torch.nn.functional.conv2d. It is computed as im2col + GEMM.
+// torch.nn.functional.conv2d. It is computed as im2col + GEMM, in one of
+// three ways chosen by size so that the column matrix stays in cache where
+// it can: image by image on each core for small convolutions
+// (conv_batched.go), in bands of output rows for large ones, or as one
+// parallel GEMM over the batch (1×1 convolutions, and narrow outputs that
+// would waste the GEMM's tiles).
 func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	o := opts.normalized()
 	p := newConvPlan(x, w, o)
