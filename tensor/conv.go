@@ -105,9 +105,8 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 // three ways chosen by size so that the column matrix stays in cache where
 // it can: image by image on each core for small convolutions
 // (conv_batched.go), in bands of output rows for large ones
-// (conv_bands.go), or as one
-// parallel GEMM over the batch (1×1 convolutions, and narrow outputs that
-// would waste the GEMM's tiles).
+// (conv_bands.go), or as one parallel GEMM over the batch (1×1
+// convolutions, and narrow outputs that would waste the GEMM's tiles).
 func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	o := opts.normalized()
 	p := newConvPlan(x, w, o)
