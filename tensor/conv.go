@@ -114,30 +114,26 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 		panic(fmt.Sprintf("tensor: Conv2d bias %v for %d output channels", bias.shape, p.cout))
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
-	// When the whole batch's column matrix fits one pass and the weight
-	// needs a gradient, keep the matrix for the backward pass rather than
-	// build it twice.
 	var keep []float32
-	switch {
+	var b []float32
+	if bias != nil {
+		b = bias.data
+	}
+	switch rows := p.bandRows(); {
 	case p.batched():
-		var b []float32
-		if bias != nil {
-			b = bias.data
-		}
 		p.forwardBatched(x.data, w.data, b, out.data)
-	case p.bandRows() > 0 && !(w.requiresGrad && p.chunk == p.n):
-		var b []float32
-		if bias != nil {
-			b = bias.data
-		}
-		p.forwardBands(x.data, w.data, b, out.data, p.bandRows())
+	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):
+		p.forwardBands(x.data, w.data, b, out.data, rows)
 	default:
+		// When the whole batch's column matrix fits one pass and the
+		// weight needs a gradient, keep the matrix for the backward pass
+		// rather than build it twice.
 		if w.requiresGrad && !p.pointwise && p.chunk == p.n {
 			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)
 		}
 		p.forward(x.data, w.data, out.data, keep)
-		if bias != nil {
-			addChannelBias(out.data, bias.data, p.n, p.cout, p.hw)
+		if b != nil {
+			addChannelBias(out.data, b, p.n, p.cout, p.hw)
 		}
 	}
 	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data, keep) }, x, w, bias)
@@ -235,26 +231,36 @@ func (p *convPlan) col2im(col []float32, ld, nb int, dx []float32) {
 	}
 }
 
-// scatterColumns copies m (c × nb·hw) into y (nb × c × hw).
+// scatterColumns copies m (c × nb·hw) into y (nb × c × hw), in parallel
+// over the images.
 func scatterColumns(m, y []float32, nb, c, hw int) {
-	kernel.Parallel(nb, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			for ch := 0; ch < c; ch++ {
-				copy(y[(i*c+ch)*hw:(i*c+ch+1)*hw], m[ch*nb*hw+i*hw:])
-			}
-		}
-	})
+	kernel.Parallel(nb, 1, func(lo, hi int) { scatterImages(m, y, nb, c, hw, lo, hi) })
 }
 
-// gatherColumns copies y (nb × c × hw) into m (c × nb·hw).
-func gatherColumns(y, m []float32, nb, c, hw int) {
-	kernel.Parallel(c, 1, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			for i := 0; i < nb; i++ {
-				copy(m[ch*nb*hw+i*hw:ch*nb*hw+(i+1)*hw], y[(i*c+ch)*hw:])
-			}
+// scatterImages is scatterColumns for the images [lo, hi), on the calling
+// goroutine.
+func scatterImages(m, y []float32, nb, c, hw, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		for ch := 0; ch < c; ch++ {
+			copy(y[(i*c+ch)*hw:(i*c+ch+1)*hw], m[ch*nb*hw+i*hw:])
 		}
-	})
+	}
+}
+
+// gatherColumns copies y (nb × c × hw) into m (c × nb·hw), in parallel over
+// the channels.
+func gatherColumns(y, m []float32, nb, c, hw int) {
+	kernel.Parallel(c, 1, func(lo, hi int) { gatherChannels(y, m, nb, c, hw, lo, hi) })
+}
+
+// gatherChannels is gatherColumns for the channels [c0, c1), on the
+// calling goroutine.
+func gatherChannels(y, m []float32, nb, c, hw, c0, c1 int) {
+	for ch := c0; ch < c1; ch++ {
+		for i := 0; i < nb; i++ {
+			copy(m[ch*nb*hw+i*hw:ch*nb*hw+(i+1)*hw], y[(i*c+ch)*hw:])
+		}
+	}
 }
 
 // backward accumulates the gradients of x, w and bias from gy; kept is the

@@ -66,7 +66,7 @@ func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
 						col[g*p.rowsG*ld:], ld, 0, dst[g*p.coutG*ld:], ld)
 				}
 				if nb > 1 {
-					scatterImages(tmp, y[i0*outPlane:], nb, p.cout, p.hw)
+					scatterImages(tmp, y[i0*outPlane:], nb, p.cout, p.hw, 0, nb)
 				}
 				if bias != nil {
 					addImageBias(y[i0*outPlane:(i0+nb)*outPlane], bias, p.hw)
@@ -105,7 +105,7 @@ func (p *convPlan) backwardBatched(x, w, gy, dw []float32, betaW float32, dx []f
 				ld := nb * p.hw
 				g0 := gy[i0*outPlane:]
 				if nb > 1 {
-					gatherImages(g0, gt, nb, p.cout, p.hw)
+					gatherChannels(g0, gt, nb, p.cout, p.hw, 0, p.cout)
 					g0 = gt
 				}
 				if dw != nil {
@@ -173,26 +173,6 @@ func addImageBias(y, b []float32, hw int) {
 		row := y[i*hw : (i+1)*hw]
 		for j := range row {
 			row[j] += v
-		}
-	}
-}
-
-// scatterImages copies m (c × nb·hw) into y (nb × c × hw) on the calling
-// goroutine.
-func scatterImages(m, y []float32, nb, c, hw int) {
-	for i := 0; i < nb; i++ {
-		for ch := 0; ch < c; ch++ {
-			copy(y[(i*c+ch)*hw:(i*c+ch+1)*hw], m[ch*nb*hw+i*hw:])
-		}
-	}
-}
-
-// gatherImages copies y (nb × c × hw) into m (c × nb·hw) on the calling
-// goroutine.
-func gatherImages(y, m []float32, nb, c, hw int) {
-	for ch := 0; ch < c; ch++ {
-		for i := 0; i < nb; i++ {
-			copy(m[ch*nb*hw+i*hw:ch*nb*hw+(i+1)*hw], y[(i*c+ch)*hw:])
 		}
 	}
 }

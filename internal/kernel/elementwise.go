@@ -62,8 +62,8 @@ func positiveMask(v float32) uint32 {
 
 // Sum returns the sum of x, added in interleaved partial sums (in
 // assembly where it can, 64 at a time): a single running sum waits out the
-// latency of every addition, which made the bias gradient of LeNet-5's convolutions (whole planes summed) about
-// 4% of a training step.
+// latency of every addition, which made the bias gradient of LeNet-5's
+// convolutions (whole planes summed) about 4% of a training step.
 func Sum(x []float32) float32 {
 	var vs float32
 	if n := len(x) &^ 15; n > 0 && hasAVX512 {

@@ -32,27 +32,24 @@ func MaxPoolPlane(g *ConvGeom, src, dst []float32, argmax []int32) {
 		if oh >= ohIn0 && oh < ohIn1 {
 			lo, hi = owIn0, owIn1
 		}
-		for ow := 0; ow < g.OW; ow++ {
-			if ow == lo && lo < hi {
-				maxPoolInside(g, src, dst, argmax, taps, oh, lo, hi)
-				ow = hi - 1
-				continue
-			}
+		for ow := 0; ow < lo; ow++ {
+			dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = maxPoolWindow(g, src, oh, ow)
+		}
+		if lo < hi {
+			maxPoolInside(g, src, dst, argmax, taps, oh, lo, hi)
+		}
+		for ow := hi; ow < g.OW; ow++ {
 			dst[oh*g.OW+ow], argmax[oh*g.OW+ow] = maxPoolWindow(g, src, oh, ow)
 		}
 	}
 }
 
 // insideRange returns the outputs [lo, hi) along one axis whose windows
-// lie inside [0, size).
+// lie inside [0, size): those whose first and last taps both do.
 func insideRange(out, stride, pad, k, dil, size int) (lo, hi int) {
-	lo = (pad + stride - 1) / stride
-	span := (k-1)*dil + 1
-	// o·stride − pad + span ≤ size
-	if size+pad-span < 0 {
-		return 0, 0
-	}
-	hi = min(out, (size+pad-span)/stride+1)
+	lo, hi = outRange(0, stride, pad, size, out)
+	lastLo, lastHi := outRange((k-1)*dil, stride, pad, size, out)
+	lo, hi = max(lo, lastLo), min(hi, lastHi)
 	return min(lo, hi), hi
 }
 
