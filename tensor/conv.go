@@ -101,12 +101,15 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 
 // Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with w
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
-// torch.nn.functional.conv2d. It is computed as im2col + GEMM, in one of
-// three ways chosen by size so that the column matrix stays in cache where
-// it can: image by image on each core for small convolutions
-// (conv_batched.go), in bands of output rows for large ones
-// (conv_bands.go), or as one parallel GEMM over the batch (1×1
-// convolutions, and narrow outputs that would waste the GEMM's tiles).
+// torch.nn.functional.conv2d. Stride-1 convolutions with up to
+// implicitWeights weights and outputs wide enough run as implicit GEMMs,
+// band by band, with no column matrix (conv_implicit.go). The others are
+// computed as im2col + GEMM, in one of three ways chosen by size so that
+// the column matrix stays in cache where it can: image by image on each
+// core for small convolutions (conv_batched.go), in bands of output rows
+// for large ones (conv_bands.go), or as one parallel GEMM over the batch
+// (1×1 convolutions, and narrow outputs that would waste the GEMM's
+// tiles). The backward pass takes the im2col paths.
 func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	o := opts.normalized()
 	p := newConvPlan(x, w, o)
@@ -120,6 +123,8 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 		b = bias.data
 	}
 	switch rows := p.bandRows(); {
+	case implicitEnabled && p.implicitBands() > 0:
+		p.forwardImplicit(x.data, w.data, b, out.data, p.implicitBands())
 	case p.batched():
 		p.forwardBatched(x.data, w.data, b, out.data)
 	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):

@@ -15,12 +15,23 @@ func (p *convPlan) bandRows() int {
 	if p.pointwise {
 		return 0
 	}
-	oh, ow := p.geom.OH, p.geom.OW
-	rows := max(1, min(oh, workerColBudget/max(1, p.geom.ColRows()*ow)))
+	ow := p.geom.OW
+	rows := p.balancedRows(workerColBudget / max(1, p.geom.ColRows()*ow))
+	if rows*ow < minBandColumns {
+		return 0
+	}
+	return rows
+}
+
+// balancedRows returns the rows of output per band, at most rows (at
+// least 1), with enough bands over the batch for every worker: when there
+// are few, their number is made a multiple of the workers, so that none
+// waits on another. It returns 0 when the bands cannot go round.
+func (p *convPlan) balancedRows(rows int) int {
+	oh := p.geom.OH
+	rows = max(1, min(oh, rows))
 	bands := ceilDiv(oh, rows)
 	if workers := kernel.Workers(); p.n*bands < 4*workers {
-		// Few bands: make their number a multiple of the workers, so
-		// that none waits on another.
 		per := ceilDiv(workers, p.n)
 		bands = min(oh, ceilDiv(bands, per)*per)
 		rows = ceilDiv(oh, bands)
@@ -28,9 +39,6 @@ func (p *convPlan) bandRows() int {
 		if p.n*bands < workers {
 			return 0
 		}
-	}
-	if rows*ow < minBandColumns {
-		return 0
 	}
 	return rows
 }

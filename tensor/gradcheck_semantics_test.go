@@ -163,6 +163,7 @@ func TestConv2dBatchPaths(t *testing.T) {
 		{"batched_groups_stride2", []int{5, 4, 9, 11}, []int{6, 2, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, true, 2},
 		{"batched_one_per_pass", []int{3, 32, 34, 34}, []int{8, 32, 3, 3}, ConvOptions{}, true, 1},
 	}
+	withoutImplicit(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if testing.Short() && c.name == "chunks" {
@@ -224,6 +225,7 @@ func TestConv2dBands(t *testing.T) {
 		{"b3_groups2_dilation2", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, false},
 		{"b1_stride2_odd", []int{1, 32, 61, 59}, []int{5, 32, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true},
 	}
+	withoutImplicit(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := gcGen{rng: NewRNG(11)}
@@ -236,6 +238,55 @@ func TestConv2dBands(t *testing.T) {
 			rows := p.bandRows()
 			if p.batched() || rows == 0 || rows >= p.geom.OH {
 				t.Fatalf("batched %v, %d rows a band of %d: not computed in bands; resize the test", p.batched(), rows, p.geom.OH)
+			}
+			y := Conv2d(x, w, b, c.o)
+			var rb *reference.Array
+			if b != nil {
+				rb = reference.FromFloat32(b.data, b.shape...)
+			}
+			want := reference.Conv2d(reference.FromFloat32(x.data, x.shape...), reference.FromFloat32(w.data, w.shape...), rb, gcConvRef(c.o))
+			if e := gcRelErr(y.data, want.Data, nil); e > 1e-5 {
+				t.Errorf("differs from the reference by %.3g", e)
+			}
+		})
+	}
+}
+
+// withoutImplicit turns forwardImplicit off for the rest of the test, so
+// that the paths it would take over for stride-1 convolutions are tested.
+func withoutImplicit(t *testing.T) {
+	implicitEnabled = false
+	t.Cleanup(func() { implicitEnabled = true })
+}
+
+// TestConv2dImplicit checks convolutions computed as implicit GEMMs
+// (forwardImplicit) against the float64 reference: one image in several
+// bands and a batch, groups, dilation, uneven kernels and padding, with
+// and without bias.
+func TestConv2dImplicit(t *testing.T) {
+	cases := []struct {
+		name string
+		x, w []int
+		o    ConvOptions
+		bias bool
+	}{
+		{"b1_3x3_pad1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+		{"b1_64ch_bands", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+		{"b3_groups2_dilation2", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, false},
+		{"b5_5x3_pad2x0", []int{5, 3, 33, 29}, []int{7, 3, 5, 3}, ConvOptions{Padding: [2]int{2, 0}}, true},
+		{"b2_5x5_nopad", []int{2, 6, 30, 30}, []int{16, 6, 5, 5}, ConvOptions{}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := gcGen{rng: NewRNG(13)}
+			x, w := g.normal(c.x...), g.normal(c.w...)
+			var b *Tensor
+			if c.bias {
+				b = g.normal(c.w[0])
+			}
+			p := newConvPlan(x, w, c.o.normalized())
+			if p.implicitBands() == 0 {
+				t.Fatal("not computed as an implicit GEMM; resize the test")
 			}
 			y := Conv2d(x, w, b, c.o)
 			var rb *reference.Array

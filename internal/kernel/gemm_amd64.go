@@ -86,6 +86,15 @@ func packTransposeAVX(w, k int, dst, src []float32, ld int)
 //go:noescape
 func packTransposeRowsAVX(rows, k int, dst []float32, ldd int, src []float32, ld int)
 
+// packGatherAVX is, for w 32 or 16 (other widths do nothing):
+//
+//	for p := 0; p < k; p++ {
+//		copy(dst[p*w:p*w+w], src[off[p]:off[p]+w])
+//	}
+//
+//go:noescape
+func packGatherAVX(w, k int, dst, src []float32, off []int)
+
 // hasAVX gates the packing routines, which use only AVX instructions.
 var hasAVX = cpu.X86.HasAVX
 
@@ -99,6 +108,18 @@ func copyRowsArch(d []float32, ldd int, s []float32, lds, k, w int) bool {
 	}
 	_, _ = d[(k-1)*ldd+w-1], s[(k-1)*lds+w-1] // the assembly trusts these bounds
 	packCopyAVX(w, k, d, ldd, s, lds)
+	return true
+}
+
+// packGatherArch is packGatherGo for a full panel, in assembly where it
+// can; it reports whether it did the work. The caller has checked that
+// every row, off[p] to off[p]+w, lies in src.
+func packGatherArch(dst, src []float32, off []int, w int) bool {
+	if !hasAVX || (w != 32 && w != 16) || len(off) == 0 {
+		return false
+	}
+	_ = dst[len(off)*w-1] // the assembly trusts this bound
+	packGatherAVX(w, len(off), dst, src, off)
 	return true
 }
 

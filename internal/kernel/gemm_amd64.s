@@ -5847,6 +5847,55 @@ packTransposeRowsAVX_done:
 	VZEROUPPER
 	RET
 
+// func packGatherAVX(w int, k int, dst []float32, src []float32, off []int)
+// Requires: AVX
+TEXT ·packGatherAVX(SB), NOSPLIT, $0-88
+	MOVQ  w+0(FP), BX
+	MOVQ  k+8(FP), CX
+	MOVQ  dst_base+16(FP), DI
+	MOVQ  src_base+40(FP), SI
+	MOVQ  off_base+64(FP), R8
+	TESTQ CX, CX
+	JZ    packGatherAVX_done
+	CMPQ  BX, $0x20
+	JEQ   packGatherAVX_w32
+	CMPQ  BX, $0x10
+	JEQ   packGatherAVX_w16
+	JMP   packGatherAVX_done
+
+packGatherAVX_w32:
+	MOVQ    (R8), R9
+	LEAQ    (SI)(R9*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS 64(R9), Y2
+	VMOVUPS 96(R9), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $0x08, R8
+	ADDQ    $0x00000080, DI
+	DECQ    CX
+	JNZ     packGatherAVX_w32
+	JMP     packGatherAVX_done
+
+packGatherAVX_w16:
+	MOVQ    (R8), R9
+	LEAQ    (SI)(R9*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $0x08, R8
+	ADDQ    $0x00000040, DI
+	DECQ    CX
+	JNZ     packGatherAVX_w16
+
+packGatherAVX_done:
+	VZEROUPPER
+	RET
+
 // func im2colRowsAVX512(rows int, dst []float32, ldd int, off int, src []float32, lds int, zmask uint32, cmask uint32)
 // Requires: AVX, AVX512F
 TEXT ·im2colRowsAVX512(SB), NOSPLIT, $0-88

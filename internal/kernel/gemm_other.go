@@ -11,3 +11,6 @@ func copyRowsArch(d []float32, ldd int, s []float32, lds, k, w int) bool { retur
 
 // packTransposeArch does nothing here: packTransposeGo does the work.
 func packTransposeArch(d, s []float32, ld, k, width, w int) bool { return false }
+
+// packGatherArch does nothing here: packGatherGo does the work.
+func packGatherArch(dst, src []float32, off []int, w int) bool { return false }

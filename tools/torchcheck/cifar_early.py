@@ -2,10 +2,12 @@
 `convnet train` and `convnet experiment degradation`: SGD with learning rate 0.1, momentum 0.9,
 weight decay 1e-4, batch 128, pad-4 random crops and flips, CIFAR mean/std, kaiming-normal init.
 
-    /usr/bin/python3 tools/torchcheck/cifar_early.py ../shared/data/cifar10-jpeg.tar.gz 56 res 8000 62
+    /usr/bin/python3 tools/torchcheck/cifar_early.py ../shared/data/cifar10-jpeg.tar.gz 56 res 8000 62 [INIT]
 
 trains on the first NIMG/10 training images of each class for STEPS steps and prints the running
-loss and accuracy every 15 steps, to compare with the first epoch of ours.
+loss and accuracy every 15 steps, to compare with the first epoch of ours. INIT is "fan_in" (the
+default: kaiming-normal with fan-in for every conv and the linear layer) or "torchvision" (kaiming-normal
+with fan-out for the convs, the linear layer left at nn.Linear's default, as torchvision's ResNet).
 """
 import io, sys, tarfile, random, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -13,6 +15,7 @@ from PIL import Image
 torch.set_num_threads(2)
 archive, depth, residual = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "res"
 nimg, steps = int(sys.argv[4]), int(sys.argv[5])
+init = sys.argv[6] if len(sys.argv) > 6 else "fan_in"
 random.seed(0); torch.manual_seed(0)
 classes = {}
 per = nimg // 10
@@ -53,7 +56,9 @@ class Net(nn.Module):
                 L.append(Block(i, w, 2 if (k > 0 and j == 0) else 1)); i = w
         s.L = nn.Sequential(*L); s.fc = nn.Linear(64, 10)
         for m in s.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)): nn.init.kaiming_normal_(m.weight)
+            if init == "torchvision":
+                if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, (nn.Conv2d, nn.Linear)): nn.init.kaiming_normal_(m.weight)
     def forward(s, x):
         x = F.relu(s.b(s.c(x))); x = s.L(x)
         return s.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))

@@ -49,6 +49,7 @@ func main() {
 	genPackCopy()
 	genPackTranspose()
 	genPackTransposeRows()
+	genPackGather()
 	genIm2colRows()
 	genAddRows()
 	genMaxPool2x2Row()

@@ -300,3 +300,49 @@ func transpose8x8(y []VecPhysical) {
 		VPERM2F128(U8(0x31), y[4+j], y[j], y[12+j])
 	}
 }
+
+// gatherWidths are the panel widths packGatherAVX handles: nr of the
+// AVX-512 and AVX2 micro-kernels.
+var gatherWidths = []int{32, 16}
+
+// genPackGather emits packGatherAVX: for p < k, dst[p*w : p*w+w] =
+// src[off[p] : off[p]+w], w being 32 or 16. It packs a panel of B whose
+// rows lie anywhere in src: the shifted views of a padded image that are
+// the rows of a convolution's column matrix.
+func genPackGather() {
+	TEXT("packGatherAVX", NOSPLIT, "func(w, k int, dst, src []float32, off []int)")
+	Doc("packGatherAVX copies k rows of w floats, row p at src[off[p]:], to consecutive",
+		"rows of dst; see the Go declaration.")
+	w := Load(Param("w"), RBX)
+	k := Load(Param("k"), RCX)
+	dst := Load(Param("dst").Base(), RDI)
+	src := Load(Param("src").Base(), RSI)
+	off := Load(Param("off").Base(), R8)
+	row := R9
+	TESTQ(k, k)
+	JZ(LabelRef("packGatherAVX_done"))
+	for _, width := range gatherWidths {
+		CMPQ(w, U8(width))
+		JEQ(LabelRef(fmt.Sprintf("packGatherAVX_w%d", width)))
+	}
+	JMP(LabelRef("packGatherAVX_done"))
+	for _, width := range gatherWidths {
+		Label(fmt.Sprintf("packGatherAVX_w%d", width))
+		MOVQ(Mem{Base: off}, row)
+		LEAQ(Mem{Base: src, Index: row, Scale: 4}, row)
+		for i := 0; i < width/8; i++ {
+			VMOVUPS(Mem{Base: row, Disp: 32 * i}, ymmRegs[i])
+		}
+		for i := 0; i < width/8; i++ {
+			VMOVUPS(ymmRegs[i], Mem{Base: dst, Disp: 32 * i})
+		}
+		ADDQ(U8(8), off)
+		ADDQ(U32(4*width), dst)
+		DECQ(k)
+		JNZ(LabelRef(fmt.Sprintf("packGatherAVX_w%d", width)))
+		JMP(LabelRef("packGatherAVX_done"))
+	}
+	Label("packGatherAVX_done")
+	VZEROUPPER()
+	RET()
+}
