@@ -2,12 +2,14 @@
 `convnet train` and `convnet experiment degradation`: SGD with learning rate 0.1, momentum 0.9,
 weight decay 1e-4, batch 128, pad-4 random crops and flips, CIFAR mean/std, kaiming-normal init.
 
-    /usr/bin/python3 tools/torchcheck/cifar_early.py ../shared/data/cifar10-jpeg.tar.gz 56 res 8000 62 [INIT]
+    /usr/bin/python3 tools/torchcheck/cifar_early.py ../shared/data/cifar10-jpeg.tar.gz 56 res 8000 62 [INIT [WARMUP]]
 
 trains on the first NIMG/10 training images of each class for STEPS steps and prints the running
 loss and accuracy every 15 steps, to compare with the first epoch of ours. INIT is "fan_in" (the
 default: kaiming-normal with fan-in for every conv and the linear layer) or "torchvision" (kaiming-normal
 with fan-out for the convs, the linear layer left at nn.Linear's default, as torchvision's ResNet).
+WARMUP is a number of first steps at learning rate 0.01 instead of 0.1 (the paper's warm-up for its
+110-layer net).
 """
 import io, sys, tarfile, random, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -16,6 +18,7 @@ torch.set_num_threads(2)
 archive, depth, residual = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "res"
 nimg, steps = int(sys.argv[4]), int(sys.argv[5])
 init = sys.argv[6] if len(sys.argv) > 6 else "fan_in"
+warmup = int(sys.argv[7]) if len(sys.argv) > 7 else 0  # steps at lr 0.01 before 0.1
 random.seed(0); torch.manual_seed(0)
 classes = {}
 per = nimg // 10
@@ -75,6 +78,7 @@ while step < steps:
             dy, dx = random.randint(0, 8), random.randint(0, 8)
             im = xb[i, :, dy:dy+32, dx:dx+32]
             out[i] = im.flip(2) if random.random() < 0.5 else im
+        for g in opt.param_groups: g["lr"] = 0.01 if step < warmup else 0.1
         logits = net(out); loss = F.cross_entropy(logits, y[idx])
         opt.zero_grad(); loss.backward(); opt.step()
         tl += loss.item() * len(idx); tc += (logits.argmax(1) == y[idx]).sum().item(); tn += len(idx)
