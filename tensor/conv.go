@@ -124,7 +124,7 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	}
 	switch rows := p.bandRows(); {
 	case implicitEnabled && p.implicitBands() > 0:
-		p.forwardImplicit(x.data, w.data, b, out.data, p.implicitBands())
+		p.forwardImplicit(x.data, w.data, b, out.data, p.implicitBands(), false)
 	case p.batched():
 		p.forwardBatched(x.data, w.data, b, out.data)
 	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):
@@ -285,6 +285,9 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 	dw, betaW := gradSlot(w)
 	dx, betaX := gradSlot(x)
 	if dw == nil && dx == nil {
+		return
+	}
+	if implicitEnabled && kept == nil && p.backwardImplicit(x.data, w.data, gy, dw, betaW, dx, betaX) {
 		return
 	}
 	if p.batched() {

@@ -55,8 +55,9 @@ func bandRange(b, bands, oh int) (lo, hi int) { return b * oh / bands, (b + 1) *
 // column matrix as shifted views of it, so that no column matrix (9× the
 // input for a 3×3 kernel) is written or read. The weights are packed once
 // for all bands. The GEMM's output rows are PaddedWidth wide; the first OW
-// columns of each are copied into y, with the bias added.
-func (p *convPlan) forwardImplicit(x, w, bias, y []float32, bands int) {
+// columns of each are copied into y, with the bias added, or with
+// accumulate added to y.
+func (p *convPlan) forwardImplicit(x, w, bias, y []float32, bands int, accumulate bool) {
 	oh, ow := p.geom.OH, p.geom.OW
 	wp := p.geom.PaddedWidth()
 	maxRows := ceilDiv(oh, bands)
@@ -84,18 +85,135 @@ func (p *convPlan) forwardImplicit(x, w, bias, y []float32, bands int) {
 			}
 			yb := y[img*outPlane:]
 			for ch := 0; ch < p.cout; ch++ {
-				for r := 0; r < oh1-oh0; r++ {
-					dst := yb[ch*p.hw+(oh0+r)*ow : ch*p.hw+(oh0+r+1)*ow]
-					src := wide[ch*n+r*wp : ch*n+r*wp+ow]
-					if bias == nil {
-						copy(dst, src)
-					} else {
-						kernel.Affine(dst, src, 1, bias[ch])
-					}
+				dst := yb[ch*p.hw+oh0*ow : ch*p.hw+oh1*ow]
+				if accumulate {
+					kernel.AddRows(dst, ow, wide[ch*n:], wp, oh1-oh0, ow)
+					continue
+				}
+				kernel.CopyRows(dst, ow, wide[ch*n:], wp, oh1-oh0, ow)
+				if bias != nil {
+					kernel.Affine(dst, dst, 1, bias[ch])
 				}
 			}
 		}
 	})
+}
+
+// backwardImplicit is backward for plans that forwardImplicit suits, when
+// the input gradient (if wanted) suits it too: the weight gradient as dot
+// products of dY with the shifted views of each padded band of x
+// (kernel.SgemmDotRows), the input gradient as the transposed convolution,
+// itself a stride-1 convolution of dY run by forwardImplicit. It reports
+// false, having done nothing, when the input gradient does not suit.
+func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32) bool {
+	bands := p.implicitBands()
+	if bands == 0 {
+		return false
+	}
+	var pt convPlan
+	var bandsT int
+	if dx != nil {
+		var ok bool
+		if pt, ok = p.transposed(); !ok {
+			return false
+		}
+		if bandsT = pt.implicitBands(); bandsT == 0 {
+			return false
+		}
+	}
+	if dw != nil {
+		p.weightGradImplicit(x, gy, dw, betaW, bands)
+	}
+	if dx != nil {
+		wt := kernel.GetScratch(len(w))
+		defer kernel.PutScratch(wt)
+		p.transposeWeights(w, wt)
+		pt.forwardImplicit(gy, wt, nil, dx, bandsT, betaX != 0)
+	}
+	return true
+}
+
+// weightGradImplicit sets dw to betaW·dw + dY·colᵀ, band by band: each
+// worker pads its bands of x as forwardImplicit does, lays dY's band out
+// in the same wide rows (zeros past OW), and adds the dot products of the
+// two into its own partial gradient; the partials are summed in worker
+// order. Workers take fixed shares of the bands, so that the result does
+// not depend on timing.
+func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, bands int) {
+	oh, ow := p.geom.OH, p.geom.OW
+	wp := p.geom.PaddedWidth()
+	maxRows := ceilDiv(oh, bands)
+	plane := (maxRows + p.geom.BandHalo()) * wp
+	outPlane := p.cout * p.hw
+	off := make([]int, p.rowsG)
+	kernel.TapOffsets(&p.geom, p.cinG, plane, off)
+	workers := kernel.Workers()
+	items := p.n * bands
+	partial := kernel.GetScratch(workers * len(dw))
+	defer kernel.PutScratch(partial)
+	kernel.Parallel(workers, 1, func(w0, w1 int) {
+		xp := kernel.GetScratch(p.geom.C * plane)
+		gw := kernel.GetScratch(p.cout * maxRows * wp)
+		defer kernel.PutScratch(xp)
+		defer kernel.PutScratch(gw)
+		for wk := w0; wk < w1; wk++ {
+			dwPart := partial[wk*len(dw) : (wk+1)*len(dw)]
+			clear(dwPart)
+			lo, hi := workerShare(items, wk, workers)
+			for it := lo; it < hi; it++ {
+				img := it / bands
+				oh0, oh1 := bandRange(it%bands, bands, oh)
+				kernel.PadBand(&p.geom, x[img*p.inPlane():], xp, plane, oh0, oh1)
+				n := (oh1-oh0-1)*wp + ow
+				gi := gy[img*outPlane:]
+				for ch := 0; ch < p.cout; ch++ {
+					rows := gw[ch*n : (ch+1)*n]
+					clear(rows)
+					kernel.CopyRows(rows, wp, gi[ch*p.hw+oh0*ow:], ow, oh1-oh0, ow)
+				}
+				for g := 0; g < p.groups; g++ { // dW_g += dY_g · col_gᵀ
+					kernel.SgemmDotRows(p.coutG, p.rowsG, n, 1, gw[g*p.coutG*n:], n,
+						xp[g*p.cinG*plane:], off, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
+				}
+			}
+		}
+	})
+	sumPartials(dw, betaW, partial, workers)
+}
+
+// transposed returns the plan of the input gradient of a stride-1
+// convolution as a convolution of dY: the same kernel, flipped, from the
+// output channels to the input channels, with padding (KH−1)·DH−PH and
+// (KW−1)·DW−PW, which brings OH×OW back to H×W. It reports false when
+// that padding would be negative (a padding wider than the kernel).
+func (p *convPlan) transposed() (convPlan, bool) {
+	g := p.geom
+	ph, pw := (g.KH-1)*g.DH-g.PH, (g.KW-1)*g.DW-g.PW
+	if g.SH != 1 || g.SW != 1 || ph < 0 || pw < 0 {
+		return convPlan{}, false
+	}
+	gt := kernel.ConvGeom{C: p.cout, H: g.OH, W: g.OW, KH: g.KH, KW: g.KW, SH: 1, SW: 1,
+		PH: ph, PW: pw, DH: g.DH, DW: g.DW, OH: g.H, OW: g.W}
+	return convPlan{geom: gt, n: p.n, cout: g.C, groups: p.groups, cinG: p.coutG, coutG: p.cinG,
+		rowsG: p.coutG * g.KH * g.KW, hw: g.H * g.W, chunk: p.n}, true
+}
+
+// transposeWeights writes into wt the weights of the transposed plan:
+// wt[g·cinG+c][co][KH−1−ky][KW−1−kx] = w[g·coutG+co][c][ky][kx].
+func (p *convPlan) transposeWeights(w, wt []float32) {
+	kh, kw := p.geom.KH, p.geom.KW
+	taps := kh * kw
+	for g := 0; g < p.groups; g++ {
+		for co := 0; co < p.coutG; co++ {
+			for c := 0; c < p.cinG; c++ {
+				src := w[((g*p.coutG+co)*p.cinG+c)*taps:]
+				dst := wt[((g*p.cinG+c)*p.coutG+co)*taps:]
+				for t := 0; t < taps; t++ {
+					dst[taps-1-t] = src[t]
+				}
+			}
+		}
+	}
 }
 
 // implicitEnabled is whether stride-1 convolutions may take

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -304,6 +305,7 @@ func TestConv2dImplicit(t *testing.T) {
 // TestConv2dBandsBackward checks the gradients computed band by band
 // (backwardBands: even bands, then odd ones) against the definition.
 func TestConv2dBandsBackward(t *testing.T) {
+	withoutImplicit(t)
 	cases := []struct {
 		name string
 		x, w []int
@@ -338,6 +340,59 @@ func TestConv2dBandsBackward(t *testing.T) {
 				t.Errorf("weight gradient differs from the definition by %.3g", e)
 			}
 		})
+	}
+}
+
+// TestConv2dImplicitBackward checks the gradients of convolutions that
+// backwardImplicit computes (the weight gradient from padded bands, the
+// input gradient as the transposed convolution) against the definition,
+// with the input gradient both written and added to one already there
+// (the input used twice).
+func TestConv2dImplicitBackward(t *testing.T) {
+	cases := []struct {
+		name string
+		x, w []int
+		o    ConvOptions
+	}{
+		{"3x3_pad1_b1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}},
+		{"3x3_pad1_b3", []int{3, 16, 34, 30}, []int{12, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}},
+		{"5x5_nopad_b2", []int{2, 6, 30, 30}, []int{16, 6, 5, 5}, ConvOptions{}},
+		{"groups2_dilation2_b3", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}},
+		{"5x3_pad2x1_b2", []int{2, 3, 33, 29}, []int{7, 3, 5, 3}, ConvOptions{Padding: [2]int{2, 1}}},
+	}
+	for _, c := range cases {
+		for _, twice := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/twice=%v", c.name, twice), func(t *testing.T) {
+				g := gcGen{rng: NewRNG(17)}
+				x := g.normal(c.x...).SetRequiresGrad(true)
+				w := g.normal(c.w...).SetRequiresGrad(true)
+				p := newConvPlan(x, w, c.o.normalized())
+				pt, ok := p.transposed()
+				if p.implicitBands() == 0 || !ok || pt.implicitBands() == 0 {
+					t.Fatal("gradients not computed as implicit GEMMs; resize the test")
+				}
+				y := Conv2d(x, w, nil, c.o)
+				gy := RandU(g.rng, -1, 1, y.shape...)
+				loss := Sum(Mul(y, gy))
+				if twice { // x's gradient then has a part already when the convolution's is added
+					loss = Add(loss, Sum(x))
+				}
+				loss.Backward()
+				wantX, wantW := reference.Conv2dGrads(reference.FromFloat32(x.data, x.shape...),
+					reference.FromFloat32(w.data, w.shape...), reference.FromFloat32(gy.data, gy.shape...), gcConvRef(c.o))
+				if twice {
+					for i := range wantX.Data {
+						wantX.Data[i]++
+					}
+				}
+				if e := gcRelErr(x.Grad().data, wantX.Data, nil); e > 1e-5 {
+					t.Errorf("input gradient differs from the definition by %.3g", e)
+				}
+				if e := gcRelErr(w.Grad().data, wantW.Data, nil); e > 1e-5 {
+					t.Errorf("weight gradient differs from the definition by %.3g", e)
+				}
+			})
+		}
 	}
 }
 

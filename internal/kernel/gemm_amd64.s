@@ -7157,3 +7157,101 @@ compactStridedAVX512_loop4:
 compactStridedAVX512_done:
 	VZEROUPPER
 	RET
+
+// func copyRowsWideAVX512(rows int, w int, dst []float32, ldd int, src []float32, lds int, tail uint32)
+// Requires: AVX, AVX512F
+TEXT ·copyRowsWideAVX512(SB), NOSPLIT, $0-84
+	MOVL  tail+80(FP), AX
+	KMOVW AX, K1
+	MOVQ  rows+0(FP), CX
+	MOVQ  w+8(FP), BX
+	SHRQ  $0x04, BX
+	MOVQ  dst_base+16(FP), DI
+	MOVQ  ldd+40(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  src_base+48(FP), SI
+	MOVQ  lds+72(FP), R8
+	SHLQ  $0x02, R8
+	TESTQ CX, CX
+	JZ    copyRowsWideAVX512_done
+
+copyRowsWideAVX512_row:
+	MOVQ  DI, R10
+	MOVQ  SI, R11
+	MOVQ  BX, DX
+	TESTQ DX, DX
+	JZ    copyRowsWideAVX512_tail
+
+copyRowsWideAVX512_chunk:
+	VMOVUPS (R11), Z0
+	VMOVUPS Z0, (R10)
+	ADDQ    $0x40, R10
+	ADDQ    $0x40, R11
+	DECQ    DX
+	JNZ     copyRowsWideAVX512_chunk
+
+copyRowsWideAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        copyRowsWideAVX512_next
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS   Z0, K1, (R10)
+
+copyRowsWideAVX512_next:
+	ADDQ R9, DI
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  copyRowsWideAVX512_row
+
+copyRowsWideAVX512_done:
+	VZEROUPPER
+	RET
+
+// func addRowsWideAVX512(rows int, w int, dst []float32, ldd int, src []float32, lds int, tail uint32)
+// Requires: AVX, AVX512F
+TEXT ·addRowsWideAVX512(SB), NOSPLIT, $0-84
+	MOVL  tail+80(FP), AX
+	KMOVW AX, K1
+	MOVQ  rows+0(FP), CX
+	MOVQ  w+8(FP), BX
+	SHRQ  $0x04, BX
+	MOVQ  dst_base+16(FP), DI
+	MOVQ  ldd+40(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  src_base+48(FP), SI
+	MOVQ  lds+72(FP), R8
+	SHLQ  $0x02, R8
+	TESTQ CX, CX
+	JZ    addRowsWideAVX512_done
+
+addRowsWideAVX512_row:
+	MOVQ  DI, R10
+	MOVQ  SI, R11
+	MOVQ  BX, DX
+	TESTQ DX, DX
+	JZ    addRowsWideAVX512_tail
+
+addRowsWideAVX512_chunk:
+	VMOVUPS (R11), Z0
+	VADDPS  (R10), Z0, Z0
+	VMOVUPS Z0, (R10)
+	ADDQ    $0x40, R10
+	ADDQ    $0x40, R11
+	DECQ    DX
+	JNZ     addRowsWideAVX512_chunk
+
+addRowsWideAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        addRowsWideAVX512_next
+	VMOVUPS.Z (R11), K1, Z0
+	VADDPS.Z  (R10), Z0, K1, Z0
+	VMOVUPS   Z0, K1, (R10)
+
+addRowsWideAVX512_next:
+	ADDQ R9, DI
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  addRowsWideAVX512_row
+
+addRowsWideAVX512_done:
+	VZEROUPPER
+	RET

@@ -1,5 +1,7 @@
 package kernel
 
+import "fmt"
+
 // dotSuits reports whether C = A·Bᵀ (both stored with k contiguous) is
 // better computed as tiles of dot products than packed: when k is long
 // and C small, as in a convolution's weight gradient dY·colᵀ, where
@@ -18,6 +20,12 @@ const dotRowsA, dotRowsB = 4, 6
 // row of A or B to fill the kernel's rows, and only its own elements are
 // stored.
 func sgemmDot(dot func(k int, rows *[10]*float32, out *[24]float32), m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmDotAt(dot, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// sgemmDotAt is sgemmDot with row j of B at b[off[j]:] when off is not
+// nil, at b[j·ldb:] otherwise.
+func sgemmDotAt(dot func(k int, rows *[10]*float32, out *[24]float32), m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, off []int, beta float32, c []float32, ldc int) {
 	var rows [10]*float32
 	var out [24]float32
 	// B outside, A inside: each row of B is read from memory once, while
@@ -25,7 +33,11 @@ func sgemmDot(dot func(k int, rows *[10]*float32, out *[24]float32), m, n, k int
 	for j0 := 0; j0 < n; j0 += dotRowsB {
 		nj := min(dotRowsB, n-j0)
 		for j := 0; j < dotRowsB; j++ {
-			rows[dotRowsA+j] = &b[(j0+min(j, nj-1))*ldb]
+			if r := j0 + min(j, nj-1); off != nil {
+				rows[dotRowsA+j] = &b[off[r]]
+			} else {
+				rows[dotRowsA+j] = &b[r*ldb]
+			}
 		}
 		for i0 := 0; i0 < m; i0 += dotRowsA {
 			mi := min(dotRowsA, m-i0)
@@ -45,4 +57,38 @@ func sgemmDot(dot func(k int, rows *[10]*float32, out *[24]float32), m, n, k int
 			}
 		}
 	}
+}
+
+// SgemmDotRows sets C (m×n, rows ldc apart) to alpha·A·Bᵀ + beta·C on the
+// calling goroutine, where A is m×k (rows lda apart) and row j of B is
+// src[off[j] : off[j]+k]. It is the weight gradient dY·colᵀ of a
+// convolution whose column matrix is a set of shifted views of its padded
+// input (see SgemmRows): computed as dot products of dY's rows with the
+// views, with no column matrix. When beta is 0, C is not read.
+func SgemmDotRows(m, n, k int, alpha float32, a []float32, lda int, src []float32, off []int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 || len(off) != n {
+		panic(fmt.Sprintf("kernel: SgemmDotRows m=%d n=%d k=%d with %d row offsets", m, n, k, len(off)))
+	}
+	checkMatrix("A", a, m, k, lda)
+	checkMatrix("C", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	checkRows(k, src, off)
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	if kern := gemmInUse.kern; kern != nil && kern.dot != nil && dotSuits(m, n, k) {
+		sgemmDotAt(kern.dot, m, n, k, alpha, a, lda, src, 0, off, beta, c, ldc)
+		return
+	}
+	// Without a dot-product kernel, or for shapes it does not suit: copy
+	// B's rows out and take the packed path.
+	b := GetScratch(n * k)
+	defer PutScratch(b)
+	for j, o := range off {
+		copy(b[j*k:(j+1)*k], src[o:o+k])
+	}
+	SgemmSerial(false, true, m, n, k, alpha, a, lda, b, k, beta, c, ldc)
 }

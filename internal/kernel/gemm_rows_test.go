@@ -143,3 +143,50 @@ func BenchmarkSgemmRows(b *testing.B) {
 		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// TestSgemmDotRows checks SgemmDotRows against its definition, on shapes
+// the dot-product kernel takes and shapes it leaves to the packed path.
+func TestSgemmDotRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []struct{ m, n, k int }{
+		{4, 6, 256}, {16, 144, 1086}, {5, 7, 300}, {3, 5, 40}, {64, 576, 812}, {1, 1, 1},
+	} {
+		for _, beta := range []float32{0, 1, -0.5} {
+			lda, ldc := s.k+1, s.n+2
+			src := randMatrix(s.k+2*s.n+30, rng)
+			off := make([]int, s.n)
+			for j := range off {
+				off[j] = rng.IntN(len(src) - s.k + 1)
+			}
+			a, c := randMatrix(s.m*lda, rng), randMatrix(s.m*ldc, rng)
+			if beta == 0 {
+				for i := range c {
+					c[i] = float32(math.NaN())
+				}
+			}
+			want := append([]float32(nil), c...)
+			for i := 0; i < s.m; i++ {
+				for j := 0; j < s.n; j++ {
+					var d float64
+					for p := 0; p < s.k; p++ {
+						d += float64(a[i*lda+p]) * float64(src[off[j]+p])
+					}
+					v := 1.5 * d
+					if beta != 0 {
+						v += float64(beta) * float64(want[i*ldc+j])
+					}
+					want[i*ldc+j] = float32(v)
+				}
+			}
+			SgemmDotRows(s.m, s.n, s.k, 1.5, a, lda, src, off, beta, c, ldc)
+			for i := 0; i < s.m; i++ {
+				for j := 0; j < s.n; j++ {
+					got, exp := c[i*ldc+j], want[i*ldc+j]
+					if d := math.Abs(float64(got - exp)); !(d <= 1e-5*float64(s.k)) {
+						t.Fatalf("%v beta=%v: c[%d][%d] = %v, want %v", s, beta, i, j, got, exp)
+					}
+				}
+			}
+		}
+	}
+}

@@ -103,3 +103,39 @@ func gatherStridedArch(dst, src []float32, stride int) int {
 	}
 	return n
 }
+
+// copyRowsWideAVX512 is, for tail = 1<<(w%16) − 1:
+//
+//	for r := 0; r < rows; r++ {
+//		copy(dst[r*ldd:r*ldd+w], src[r*lds:r*lds+w])
+//	}
+//
+//go:noescape
+func copyRowsWideAVX512(rows, w int, dst []float32, ldd int, src []float32, lds int, tail uint32)
+
+// addRowsWideAVX512 is, for tail = 1<<(w%16) − 1:
+//
+//	for r := 0; r < rows; r++ {
+//		for i := 0; i < w; i++ {
+//			dst[r*ldd+i] += src[r*lds+i]
+//		}
+//	}
+//
+//go:noescape
+func addRowsWideAVX512(rows, w int, dst []float32, ldd int, src []float32, lds int, tail uint32)
+
+// rowsWideArch copies (or with add, adds) rows of w floats in assembly
+// where it can; it reports whether it did the work.
+func rowsWideArch(add bool, d []float32, ldd int, s []float32, lds, rows, w int) bool {
+	if !hasAVX512 || rows == 0 || w == 0 {
+		return false
+	}
+	_, _ = d[(rows-1)*ldd+w-1], s[(rows-1)*lds+w-1] // the assembly trusts these bounds
+	tail := uint32(1)<<(w%16) - 1
+	if add {
+		addRowsWideAVX512(rows, w, d, ldd, s, lds, tail)
+	} else {
+		copyRowsWideAVX512(rows, w, d, ldd, s, lds, tail)
+	}
+	return true
+}

@@ -10,3 +10,6 @@ func addRowsArch(d []float32, ldd int, s []float32, lds, rows, n int) bool { ret
 
 // gatherStridedArch does nothing here: gatherStrided does the work in Go.
 func gatherStridedArch(dst, src []float32, stride int) int { return 0 }
+
+// rowsWideArch does nothing here: CopyRows and AddRows loop in Go.
+func rowsWideArch(add bool, d []float32, ldd int, s []float32, lds, rows, w int) bool { return false }

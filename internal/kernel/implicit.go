@@ -23,18 +23,13 @@ func PadBand(g *ConvGeom, x, xp []float32, plane, oh0, oh1 int) {
 	if g.SH != 1 || g.SW != 1 || rows*wp > plane {
 		panic("kernel: PadBand needs a stride-1 convolution and a plane that holds the band")
 	}
+	// Input rows oh0−PH+r for r in [r0, r1) lie inside the image.
+	r0, r1 := max(0, g.PH-oh0), min(rows, g.H+g.PH-oh0)
 	for c := 0; c < g.C; c++ {
-		xc, pc := x[c*g.H*g.W:(c+1)*g.H*g.W], xp[c*plane:c*plane+rows*wp]
-		for r := 0; r < rows; r++ {
-			dst := pc[r*wp : (r+1)*wp]
-			iy := oh0 - g.PH + r
-			if iy < 0 || iy >= g.H {
-				clear(dst)
-				continue
-			}
-			clear(dst[:g.PW])
-			copy(dst[g.PW:g.PW+g.W], xc[iy*g.W:(iy+1)*g.W])
-			clear(dst[g.PW+g.W:])
+		pc := xp[c*plane : c*plane+rows*wp]
+		clear(pc)
+		if r1 > r0 {
+			CopyRows(pc[r0*wp+g.PW:], wp, x[c*g.H*g.W+(oh0-g.PH+r0)*g.W:], g.W, r1-r0, g.W)
 		}
 	}
 }
@@ -52,5 +47,25 @@ func TapOffsets(g *ConvGeom, channels, plane int, off []int) {
 				i++
 			}
 		}
+	}
+}
+
+// CopyRows sets d[r·ldd : r·ldd+w] = s[r·lds : r·lds+w] for r < rows: one
+// call for a whole plane of short rows, such as a band's rows into their
+// padded places.
+func CopyRows(d []float32, ldd int, s []float32, lds, rows, w int) {
+	if rowsWideArch(false, d, ldd, s, lds, rows, w) {
+		return
+	}
+	copyRowsGo(d, ldd, s, lds, rows, w)
+}
+
+// AddRows adds s[r·lds : r·lds+w] onto d[r·ldd : r·ldd+w] for r < rows.
+func AddRows(d []float32, ldd int, s []float32, lds, rows, w int) {
+	if rowsWideArch(true, d, ldd, s, lds, rows, w) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		AddTo(d[r*ldd:r*ldd+w], s[r*lds:r*lds+w])
 	}
 }

@@ -64,6 +64,7 @@ func main() {
 	genGatherStrided()
 	genMaxPoolBlocks()
 	genCompactStrided()
+	genRowsWide()
 	Generate()
 }
 

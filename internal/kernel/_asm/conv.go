@@ -445,3 +445,69 @@ func iota16() Mem {
 	}
 	return *iotaData
 }
+
+// genRowsWide emits copyRowsWideAVX512 and addRowsWideAVX512: for r <
+// rows, dst[r·ldd : r·ldd+w] is set to (or has added to it) src[r·lds :
+// r·lds+w], for any width w: 16 floats at a time, then the last w%16
+// lanes under the mask tail. They replace a copy call a row, which for
+// the short rows of small images (32 floats) cost more than the copying.
+func genRowsWide() {
+	for _, add := range []bool{false, true} {
+		name := "copyRowsWideAVX512"
+		if add {
+			name = "addRowsWideAVX512"
+		}
+		TEXT(name, NOSPLIT, "func(rows, w int, dst []float32, ldd int, src []float32, lds int, tail uint32)")
+		if add {
+			Doc(name + " adds rows of w floats onto others; see the Go declaration.")
+		} else {
+			Doc(name + " copies rows of w floats; see the Go declaration.")
+		}
+		m := Load(Param("tail"), EAX)
+		KMOVW(m, K1)
+		rows := Load(Param("rows"), RCX)
+		chunks := Load(Param("w"), RBX)
+		SHRQ(U8(4), chunks)
+		dst := Load(Param("dst").Base(), RDI)
+		ldd := Load(Param("ldd"), R9)
+		SHLQ(U8(2), ldd)
+		src := Load(Param("src").Base(), RSI)
+		lds := Load(Param("lds"), R8)
+		SHLQ(U8(2), lds)
+		d, s, n := R10, R11, RDX
+		TESTQ(rows, rows)
+		JZ(LabelRef(name + "_done"))
+		Label(name + "_row")
+		MOVQ(dst, d)
+		MOVQ(src, s)
+		MOVQ(chunks, n)
+		TESTQ(n, n)
+		JZ(LabelRef(name + "_tail"))
+		Label(name + "_chunk")
+		VMOVUPS(Mem{Base: s}, Z0)
+		if add {
+			VADDPS(Mem{Base: d}, Z0, Z0)
+		}
+		VMOVUPS(Z0, Mem{Base: d})
+		ADDQ(U8(64), d)
+		ADDQ(U8(64), s)
+		DECQ(n)
+		JNZ(LabelRef(name + "_chunk"))
+		Label(name + "_tail")
+		KORTESTW(K1, K1)
+		JZ(LabelRef(name + "_next"))
+		VMOVUPS_Z(Mem{Base: s}, K1, Z0)
+		if add {
+			VADDPS_Z(Mem{Base: d}, Z0, K1, Z0)
+		}
+		VMOVUPS(Z0, K1, Mem{Base: d})
+		Label(name + "_next")
+		ADDQ(ldd, dst)
+		ADDQ(lds, src)
+		DECQ(rows)
+		JNZ(LabelRef(name + "_row"))
+		Label(name + "_done")
+		VZEROUPPER()
+		RET()
+	}
+}
