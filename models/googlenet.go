@@ -193,7 +193,7 @@ func newBasicConv2d(rng *rand.Rand, in, out, kernel, stride, padding int) *Basic
 
 // Forward returns relu(bn(conv(x))).
 func (m *BasicConv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.ReLU(m.BN.Forward(m.Conv.Forward(x)))
+	return nn.ConvBNReLU(m.Conv, m.BN, x)
 }
 
 // googlenetLinear is a linear layer with GoogLeNet's weight initialisation

@@ -98,14 +98,14 @@ func newResNet(rng *rand.Rand, bottleneck bool, blocks [4]int, classes int) *Res
 // Forward maps N×3×224×224 images to N×classes logits (the sizes below are
 // for a 224×224 input; basic blocks, ×4 channels for bottlenecks).
 func (m *ResNet) Forward(x *tensor.Tensor) *tensor.Tensor {
-	x = m.ReLU.Forward(m.BN1.Forward(m.Conv1.Forward(x))) // N×64×112×112
-	x = m.MaxPool.Forward(x)                              // N×64×56×56
-	x = m.Layers[0].Forward(x)                            // N×64×56×56
-	x = m.Layers[1].Forward(x)                            // N×128×28×28
-	x = m.Layers[2].Forward(x)                            // N×256×14×14
-	x = m.Layers[3].Forward(x)                            // N×512×7×7
-	x = m.AvgPool.Forward(x)                              // N×512×1×1
-	return m.FC.Forward(tensor.Flatten(x))                // N×classes
+	x = nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x) // N×64×112×112
+	x = m.MaxPool.Forward(x)                 // N×64×56×56
+	x = m.Layers[0].Forward(x)               // N×64×56×56
+	x = m.Layers[1].Forward(x)               // N×128×28×28
+	x = m.Layers[2].Forward(x)               // N×256×14×14
+	x = m.Layers[3].Forward(x)               // N×512×7×7
+	x = m.AvgPool.Forward(x)                 // N×512×1×1
+	return m.FC.Forward(tensor.Flatten(x))   // N×classes
 }
 
 // resnetConv is a convolution without bias, initialised kaiming-normal with
@@ -160,8 +160,8 @@ func newBasicBlock(rng *rand.Rand, in, width, stride int) *BasicBlock {
 
 // Forward returns relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
 func (m *BasicBlock) Forward(x *tensor.Tensor) *tensor.Tensor {
-	out := m.ReLU.Forward(m.BN1.Forward(m.Conv1.Forward(x)))
-	out = m.BN2.Forward(m.Conv2.Forward(out))
+	out := nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x)
+	out = nn.ConvBN(m.Conv2, m.BN2, nil, out)
 	return m.ReLU.Forward(tensor.Add(out, shortcut(m.Downsample, x)))
 }
 
@@ -215,8 +215,8 @@ func newBottleneck(rng *rand.Rand, in, width, stride int) *Bottleneck {
 
 // Forward returns relu(bn3(conv3(…)) + shortcut(x)).
 func (m *Bottleneck) Forward(x *tensor.Tensor) *tensor.Tensor {
-	out := m.ReLU.Forward(m.BN1.Forward(m.Conv1.Forward(x)))
-	out = m.ReLU.Forward(m.BN2.Forward(m.Conv2.Forward(out)))
-	out = m.BN3.Forward(m.Conv3.Forward(out))
+	out := nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x)
+	out = nn.ConvBN(m.Conv2, m.BN2, m.ReLU, out)
+	out = nn.ConvBN(m.Conv3, m.BN3, nil, out)
 	return m.ReLU.Forward(tensor.Add(out, shortcut(m.Downsample, x)))
 }

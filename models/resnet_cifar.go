@@ -156,12 +156,12 @@ func newCIFARResNet(rng *rand.Rand, n int, residual bool, classes int) *CIFARRes
 
 // Forward maps N×3×32×32 images to N×classes logits.
 func (m *CIFARResNet) Forward(x *tensor.Tensor) *tensor.Tensor {
-	x = m.ReLU.Forward(m.BN1.Forward(m.Conv1.Forward(x))) // N×16×32×32
-	x = m.Layers[0].Forward(x)                            // N×16×32×32
-	x = m.Layers[1].Forward(x)                            // N×32×16×16
-	x = m.Layers[2].Forward(x)                            // N×64×8×8
-	x = m.AvgPool.Forward(x)                              // N×64×1×1
-	return m.FC.Forward(tensor.Flatten(x))                // N×classes
+	x = nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x) // N×16×32×32
+	x = m.Layers[0].Forward(x)               // N×16×32×32
+	x = m.Layers[1].Forward(x)               // N×32×16×16
+	x = m.Layers[2].Forward(x)               // N×64×8×8
+	x = m.AvgPool.Forward(x)                 // N×64×1×1
+	return m.FC.Forward(tensor.Flatten(x))   // N×classes
 }
 
 // cifarConv is a 3×3 convolution without bias, padded to keep the size,
@@ -207,8 +207,8 @@ func newCIFARBlock(rng *rand.Rand, in, out, stride int, residual bool) *CIFARBlo
 // Forward returns relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcutA(x)), or
 // without the shortcut in a plain block.
 func (m *CIFARBlock) Forward(x *tensor.Tensor) *tensor.Tensor {
-	out := m.ReLU.Forward(m.BN1.Forward(m.Conv1.Forward(x)))
-	out = m.BN2.Forward(m.Conv2.Forward(out))
+	out := nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x)
+	out = nn.ConvBN(m.Conv2, m.BN2, nil, out)
 	if m.Residual {
 		out = tensor.Add(out, ShortcutA(x, m.Stride, m.Out))
 	}

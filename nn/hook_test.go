@@ -76,3 +76,27 @@ func TestForwardHookSharedModuleAndPanic(t *testing.T) {
 		t.Errorf("last report after reinstalling: %q", got)
 	}
 }
+
+// TestConvBNHonoursHooks checks that ConvBN fuses only where no hook would
+// miss a layer: with a hook set, every layer of a Sequential of conv,
+// batch norm and ReLU still reports, and the output is the same.
+func TestConvBNHonoursHooks(t *testing.T) {
+	rng := tensor.NewRNG(5)
+	s := nn.NewSequential(nn.NewConv2d(rng, nn.Conv2dConfig{In: 3, Out: 4, Kernel: 3, Padding: 1}), nn.NewBatchNorm2d(4), nn.NewReLU())
+	nn.Eval(s)
+	nn.Freeze(s)
+	x := tensor.RandN(rng, 0, 1, 1, 3, 40, 40)
+	fused := s.Forward(x)
+	var seen []string
+	nn.SetForwardHook(s, &nn.ForwardHook{After: func(path string, _ nn.Module, _, _ *tensor.Tensor) { seen = append(seen, path) }})
+	hooked := s.Forward(x)
+	nn.SetForwardHook(s, nil)
+	if want := []string{"0", "1", "2", ""}; fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("hooked layers %v, want %v", seen, want)
+	}
+	for i, v := range fused.Data() {
+		if v != hooked.Data()[i] {
+			t.Fatalf("element %d: fused %v, layer by layer %v", i, v, hooked.Data()[i])
+		}
+	}
+}

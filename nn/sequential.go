@@ -27,12 +27,20 @@ func (s *Sequential) Append(l Module) {
 	s.Layers = append(s.Layers, l)
 }
 
-// Forward runs x through every layer.
+// Forward runs x through every layer. A convolution followed by a batch
+// norm, a ReLU or both runs as one op where ConvBN can fuse them.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	s.enter(x)
 	y := x
-	for _, l := range s.Layers {
-		y = Call(l, y)
+	for i := 0; i < len(s.Layers); i++ {
+		if conv, ok := s.Layers[i].(*Conv2d); ok {
+			if bn, relu, next := fusedRun(s.Layers, i); next > i+1 && fusible(conv, bn, relu, y) {
+				y = ConvBN(conv, bn, relu, y)
+				i = next - 1
+				continue
+			}
+		}
+		y = Call(s.Layers[i], y)
 	}
 	return s.exit(x, y)
 }

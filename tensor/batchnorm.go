@@ -59,16 +59,8 @@ func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOpti
 			} else {
 				m, v = float64(runningMean.data[ch]), float64(runningVar.data[ch])
 			}
-			is := 1 / math.Sqrt(v+o.Eps)
-			mean[ch], invStd[ch] = float32(m), float32(is)
-			scale, shift := float32(is), float32(-m*is)
-			if weight != nil {
-				scale *= weight.data[ch]
-				shift *= weight.data[ch]
-			}
-			if bias != nil {
-				shift += bias.data[ch]
-			}
+			mean[ch], invStd[ch] = float32(m), float32(1/math.Sqrt(v+o.Eps))
+			scale, shift := bnEvalAffine(weight, bias, m, v, o.Eps, ch)
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
 				kernel.Affine(out.data[off:off+plane], x.data[off:off+plane], scale, shift)

@@ -113,22 +113,28 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	o := opts.normalized()
 	p := newConvPlan(x, w, o)
+	ep := epilogue{}
+	if bias != nil {
+		ep.bias = bias.data
+	}
+	return conv2dForward(x, w, bias, p, ep)
+}
+
+// conv2dForward runs the forward pass of plan p with epilogue ep and
+// records its backward (which assumes ep holds at most the bias).
+func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	if bias != nil && (len(bias.shape) != 1 || bias.shape[0] != p.cout) {
 		panic(fmt.Sprintf("tensor: Conv2d bias %v for %d output channels", bias.shape, p.cout))
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
 	var keep []float32
-	var b []float32
-	if bias != nil {
-		b = bias.data
-	}
 	switch rows := p.bandRows(); {
 	case implicitEnabled && p.implicitBands() > 0:
-		p.forwardImplicit(x.data, w.data, b, out.data, p.implicitBands(), false)
+		p.forwardImplicit(x.data, w.data, &ep, out.data, p.implicitBands(), false)
 	case p.batched():
-		p.forwardBatched(x.data, w.data, b, out.data)
+		p.forwardBatched(x.data, w.data, &ep, out.data)
 	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):
-		p.forwardBands(x.data, w.data, b, out.data, rows)
+		p.forwardBands(x.data, w.data, &ep, out.data, rows)
 	default:
 		// When the whole batch's column matrix fits one pass and the
 		// weight needs a gradient, keep the matrix for the backward pass
@@ -137,23 +143,15 @@ func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)
 		}
 		p.forward(x.data, w.data, out.data, keep)
-		if b != nil {
-			addChannelBias(out.data, b, p.n, p.cout, p.hw)
+		if !ep.empty() {
+			kernel.Parallel(p.n*p.cout, max(1, 4096/max(1, p.hw)), func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					ep.apply(out.data[i*p.hw:(i+1)*p.hw], i%p.cout)
+				}
+			})
 		}
 	}
 	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data, keep) }, x, w, bias)
-}
-
-func addChannelBias(y, b []float32, n, c, hw int) {
-	kernel.Parallel(n*c, max(1, 4096/max(1, hw)), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := b[i%c]
-			row := y[i*hw : (i+1)*hw]
-			for j := range row {
-				row[j] += v
-			}
-		}
-	})
 }
 
 func (p *convPlan) inPlane() int { return p.geom.C * p.geom.H * p.geom.W }

@@ -45,11 +45,12 @@ func (p *convPlan) balancedRows(rows int) int {
 
 // forwardBands is forward computed band by band: each worker builds the
 // column matrix of a few output rows of one image, small enough to stay in
-// its cache, and multiplies it on its own core straight into y, adding the
-// bias while the band is in cache. Built whole, the matrix of a 3×3
+// its cache, and multiplies it on its own core straight into y, finishing
+// it with ep (the bias, and what else ep holds) while the band is in
+// cache. Built whole, the matrix of a 3×3
 // convolution with 64 channels on 56×56 is 7 MB, written to memory and
 // read back.
-func (p *convPlan) forwardBands(x, w, bias, y []float32, bandRows int) {
+func (p *convPlan) forwardBands(x, w []float32, ep *epilogue, y []float32, bandRows int) {
 	oh, ow := p.geom.OH, p.geom.OW
 	bands := ceilDiv(oh, bandRows)
 	outPlane := p.cout * p.hw
@@ -66,12 +67,9 @@ func (p *convPlan) forwardBands(x, w, bias, y []float32, bandRows int) {
 				kernel.SgemmSerial(false, false, p.coutG, ld, p.rowsG, 1, w[g*p.coutG*p.rowsG:], p.rowsG,
 					col[g*p.rowsG*ld:], ld, 0, yb[g*p.coutG*p.hw:], p.hw)
 			}
-			if bias != nil {
-				for ch, v := range bias {
-					row := yb[ch*p.hw : ch*p.hw+ld]
-					for j := range row {
-						row[j] += v
-					}
+			if !ep.empty() {
+				for ch := 0; ch < p.cout; ch++ {
+					ep.apply(yb[ch*p.hw:ch*p.hw+ld], ch)
 				}
 			}
 		}

@@ -41,8 +41,9 @@ func workerShare(n, wk, workers int) (lo, hi int) { return wk * n / workers, (wk
 
 // forwardBatched is forward for batched plans: each worker builds the
 // column matrices of its images in passes of imagesPerPass and multiplies
-// them on its own core, adding the bias while the output is in cache.
-func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
+// them on its own core, finishing the output (bias and what else ep holds)
+// while it is in cache.
+func (p *convPlan) forwardBatched(x, w []float32, ep *epilogue, y []float32) {
 	workers, nbMax := kernel.Workers(), p.imagesPerPass()
 	outPlane := p.cout * p.hw
 	kernel.Parallel(workers, 1, func(w0, w1 int) {
@@ -68,9 +69,7 @@ func (p *convPlan) forwardBatched(x, w, bias, y []float32) {
 				if nb > 1 {
 					scatterImages(tmp, y[i0*outPlane:], nb, p.cout, p.hw, 0, nb)
 				}
-				if bias != nil {
-					addImageBias(y[i0*outPlane:(i0+nb)*outPlane], bias, p.hw)
-				}
+				ep.applyImages(y[i0*outPlane:(i0+nb)*outPlane], p.cout, p.hw)
 			}
 		}
 	})
@@ -163,16 +162,4 @@ func (p *convPlan) passBuffers(nbMax int) (col, sideBySide []float32) {
 		sideBySide = kernel.GetScratch(p.cout * p.hw * nbMax)
 	}
 	return col, sideBySide
-}
-
-// addImageBias adds b[ch] to every element of channel ch of the images in
-// y (each len(b) planes of hw).
-func addImageBias(y, b []float32, hw int) {
-	for i := 0; i < len(y)/hw; i++ {
-		v := b[i%len(b)]
-		row := y[i*hw : (i+1)*hw]
-		for j := range row {
-			row[j] += v
-		}
-	}
 }

@@ -55,9 +55,9 @@ func bandRange(b, bands, oh int) (lo, hi int) { return b * oh / bands, (b + 1) *
 // column matrix as shifted views of it, so that no column matrix (9× the
 // input for a 3×3 kernel) is written or read. The weights are packed once
 // for all bands. The GEMM's output rows are PaddedWidth wide; the first OW
-// columns of each are copied into y, with the bias added, or with
-// accumulate added to y.
-func (p *convPlan) forwardImplicit(x, w, bias, y []float32, bands int, accumulate bool) {
+// columns of each are copied into y and finished by ep, or with accumulate
+// added to y.
+func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, bands int, accumulate bool) {
 	oh, ow := p.geom.OH, p.geom.OW
 	wp := p.geom.PaddedWidth()
 	maxRows := ceilDiv(oh, bands)
@@ -91,9 +91,7 @@ func (p *convPlan) forwardImplicit(x, w, bias, y []float32, bands int, accumulat
 					continue
 				}
 				kernel.CopyRows(dst, ow, wide[ch*n:], wp, oh1-oh0, ow)
-				if bias != nil {
-					kernel.Affine(dst, dst, 1, bias[ch])
-				}
+				ep.apply(dst, ch)
 			}
 		}
 	})
@@ -128,7 +126,7 @@ func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []
 		wt := kernel.GetScratch(len(w))
 		defer kernel.PutScratch(wt)
 		p.transposeWeights(w, wt)
-		pt.forwardImplicit(gy, wt, nil, dx, bandsT, betaX != 0)
+		pt.forwardImplicit(gy, wt, &epilogue{}, dx, bandsT, betaX != 0)
 	}
 	return true
 }

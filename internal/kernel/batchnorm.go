@@ -58,14 +58,28 @@ func SumAndCenteredDot(g, x []float32, m float32) (sg, sgx float32) {
 
 // Affine sets dst[i] = x[i]·a + b: batch norm's forward pass once its
 // scale and shift are folded together.
+//
+// Each element is rounded the same way wherever it lies in the slice (with
+// AVX-512, a fused multiply-add also for the last len%16), so that a
+// channel finished piece by piece, as a convolution's epilogue does, equals
+// one done whole.
 func Affine(dst, x []float32, a, b float32) {
 	x = x[:len(dst)]
-	if n := len(dst) &^ 15; n > 0 && hasAVX512 {
+	if !hasAVX512 {
+		for i, v := range x {
+			dst[i] = v*a + b
+		}
+		return
+	}
+	if n := len(dst) &^ 15; n > 0 {
 		affineAVX512(n, dst, x, a, b)
 		dst, x = dst[n:], x[n:]
 	}
-	for i, v := range x {
-		dst[i] = v*a + b
+	if len(dst) > 0 {
+		var tx, td [16]float32
+		copy(tx[:], x)
+		affineAVX512(16, td[:], tx[:], a, b)
+		copy(dst, td[:])
 	}
 }
 
