@@ -190,3 +190,67 @@ func TestSgemmDotRows(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSgemmRows checks SgemmRows and SgemmDotRows, with every packed
+// implementation for the first, against their definitions on fuzzed
+// shapes, row offsets and scalars.
+func FuzzSgemmRows(f *testing.F) {
+	f.Add(uint8(3), uint8(5), uint16(7), uint8(0), uint64(1))
+	f.Add(uint8(15), uint8(33), uint16(200), uint8(9), uint64(2))
+	f.Add(uint8(29), uint8(70), uint16(400), uint8(20), uint64(3))
+	scalars := []float32{0, 1, -1, 0.5, 2, -3.25}
+	f.Fuzz(func(t *testing.T, m, n uint8, k uint16, ab uint8, seed uint64) {
+		mi, ni, ki := int(m%40)+1, int(n%80)+1, int(k%700)+1
+		alpha, beta := scalars[int(ab)%len(scalars)], scalars[int(ab/8)%len(scalars)]
+		rng := rand.New(rand.NewPCG(seed, 1))
+		src := randMatrix(ni+ki+rng.IntN(50), rng)
+		check := func(name string, got, want []float32, depth int) {
+			t.Helper()
+			for i := range want {
+				if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5*float64(depth)*(1+math.Abs(float64(want[i])))) {
+					t.Fatalf("%s m=%d n=%d k=%d alpha=%v beta=%v: c[%d] = %v, want %v", name, mi, ni, ki, alpha, beta, i, got[i], want[i])
+				}
+			}
+		}
+		// SgemmRows: C (m×n) = A (m×k) · B, B's k rows n long at offsets.
+		off := make([]int, ki)
+		for p := range off {
+			off[p] = rng.IntN(len(src) - ni + 1)
+		}
+		a, c := randMatrix(mi*ki, rng), randMatrix(mi*ni, rng)
+		want := append([]float32(nil), c...)
+		sgemmRowsGeneric(mi, ni, ki, alpha, a, ki, src, off, beta, want, ni)
+		for _, im := range gemmImpls {
+			if im.kern == nil {
+				continue
+			}
+			got := append([]float32(nil), c...)
+			pa := RowsA{m: mi, k: ki, kern: im.kern, packed: make([]float32, mi*ki)}
+			im.kern.packRowsA(pa.packed, mi, ki, a, ki)
+			pa.product(new(gemmWork), ni, alpha, src, off, beta, got, ni)
+			check("SgemmRows/"+im.name, got, want, ki)
+		}
+		// SgemmDotRows: C (m×n) = A (m×k) · Bᵀ, B's n rows k long at offsets.
+		offT := make([]int, ni)
+		for j := range offT {
+			offT[j] = rng.IntN(len(src) - ki + 1)
+		}
+		want = append(want[:0], c...)
+		for i := 0; i < mi; i++ {
+			for j := 0; j < ni; j++ {
+				var d float64
+				for p := 0; p < ki; p++ {
+					d += float64(a[i*ki+p]) * float64(src[offT[j]+p])
+				}
+				v := float64(alpha) * d
+				if beta != 0 {
+					v += float64(beta) * float64(c[i*ni+j])
+				}
+				want[i*ni+j] = float32(v)
+			}
+		}
+		got := append([]float32(nil), c...)
+		SgemmDotRows(mi, ni, ki, alpha, a, ki, src, offT, beta, got, ni)
+		check("SgemmDotRows", got, want, ki)
+	})
+}
