@@ -22,9 +22,10 @@ const implicitWeights = 1 << 16
 // splits each image into, or 0 when the convolution does not suit it: only
 // stride-1 convolutions read their input as shifted views, and a 1×1 one
 // is a plain GEMM already; nor do small maps, whose bands would make GEMMs
-// too narrow to run well, nor weights past implicitWeights. Bands are as tall as implicitBudget allows, and
-// their number over the batch a multiple of the workers where the rows
-// allow, so that every worker gets the same number of rows.
+// too narrow to run well, nor weights past implicitWeights. Bands are as
+// tall as implicitBudget allows, and their number over the batch a
+// multiple of the workers where the rows allow, so that every worker gets
+// the same number of rows.
 func (p *convPlan) implicitBands() int {
 	if p.pointwise || p.geom.SH != 1 || p.geom.SW != 1 || p.coutG*p.rowsG > implicitWeights {
 		return 0
