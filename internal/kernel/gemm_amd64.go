@@ -147,6 +147,20 @@ func packTransposeArch(d, s []float32, ld, k, width, w int) bool {
 			}
 			packTransposeRowsAVX(rows, k, d[i:], w, si, ld)
 		}
+	case width == w && w < 16 && hasAVX512:
+		// A panel of any height up to 16, as the GEMM's tiles of equal
+		// height make (13 rows for 64, say): transposed 8 rows at a time
+		// into 16 lanes, then copied down to w. In Go it took a tenth of
+		// ResNet-50's inference at batch 1.
+		_, _ = d[k*w-1], s[(w-1)*ld+k-1] // the assembly trusts these bounds
+		var tmp [64 * 16]float32
+		for p0 := 0; p0 < k; p0 += 64 {
+			kk := min(64, k-p0) // a multiple of 8, as k is
+			for i := 0; i < w; i += 8 {
+				packTransposeRowsAVX(min(w-i, 8), kk, tmp[i:], 16, s[i*ld+p0:], ld)
+			}
+			CopyRows(d[p0*w:], w, tmp[:], 16, kk, w)
+		}
 	default:
 		return false
 	}

@@ -60,8 +60,8 @@ func TestSgemmMicro(t *testing.T) {
 // their Go loops on every width the micro-kernels use.
 func TestSgemmPack(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, w := range []int{2, 4, 6, 14, 16, 32} {
-		for _, k := range []int{1, 7, 8, 9, 16, 23, 64} {
+	for _, w := range []int{2, 4, 6, 11, 13, 14, 16, 32} {
+		for _, k := range []int{1, 7, 8, 9, 16, 23, 64, 136, 200} {
 			ld := max(w, k) + 3
 			s := randMatrix(max(w, k)*ld, rng)
 			for _, width := range []int{w, w - 1, 1, 7, 9, 22, 25} {
