@@ -211,35 +211,29 @@ func TestConv2dBatchPaths(t *testing.T) {
 	}
 }
 
-// TestConv2dBands checks convolutions computed band by band (forwardBands)
-// against the float64 reference: one image and several, stride, groups,
-// dilation, with and without bias.
-func TestConv2dBands(t *testing.T) {
-	cases := []struct {
-		name string
-		x, w []int
-		o    ConvOptions
-		bias bool
-	}{
-		{"b1_3x3_pad1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
-		{"b1_11x11_stride4", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, true},
-		{"b3_groups2_dilation2", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, false},
-		{"b1_stride2_odd", []int{1, 32, 61, 59}, []int{5, 32, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true},
-	}
-	withoutImplicit(t)
+// convForwardCase is a convolution whose forward pass a test checks
+// against the float64 reference.
+type convForwardCase struct {
+	name string
+	x, w []int
+	o    ConvOptions
+	bias bool
+}
+
+// checkConvForward runs each case through Conv2d, after onPath has
+// confirmed that the case takes the path under test, and compares the
+// output with the reference's.
+func checkConvForward(t *testing.T, cases []convForwardCase, seed uint64, onPath func(t *testing.T, p *convPlan)) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			g := gcGen{rng: NewRNG(11)}
+			g := gcGen{rng: NewRNG(seed)}
 			x, w := g.normal(c.x...), g.normal(c.w...)
 			var b *Tensor
 			if c.bias {
 				b = g.normal(c.w[0])
 			}
 			p := newConvPlan(x, w, c.o.normalized())
-			rows := p.bandRows()
-			if p.batched() || rows == 0 || rows >= p.geom.OH {
-				t.Fatalf("batched %v, %d rows a band of %d: not computed in bands; resize the test", p.batched(), rows, p.geom.OH)
-			}
+			onPath(t, &p)
 			y := Conv2d(x, w, b, c.o)
 			var rb *reference.Array
 			if b != nil {
@@ -251,6 +245,23 @@ func TestConv2dBands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConv2dBands checks convolutions computed band by band (forwardBands)
+// against the float64 reference: one image and several, stride, groups,
+// dilation, with and without bias.
+func TestConv2dBands(t *testing.T) {
+	withoutImplicit(t)
+	checkConvForward(t, []convForwardCase{
+		{"b1_3x3_pad1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+		{"b1_11x11_stride4", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, true},
+		{"b3_groups2_dilation2", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, false},
+		{"b1_stride2_odd", []int{1, 32, 61, 59}, []int{5, 32, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true},
+	}, 11, func(t *testing.T, p *convPlan) {
+		if rows := p.bandRows(); p.batched() || rows == 0 || rows >= p.geom.OH {
+			t.Fatalf("batched %v, %d rows a band of %d: not computed in bands; resize the test", p.batched(), rows, p.geom.OH)
+		}
+	})
 }
 
 // withoutImplicit turns forwardImplicit off for the rest of the test, so
@@ -265,41 +276,17 @@ func withoutImplicit(t *testing.T) {
 // bands and a batch, groups, dilation, uneven kernels and padding, with
 // and without bias.
 func TestConv2dImplicit(t *testing.T) {
-	cases := []struct {
-		name string
-		x, w []int
-		o    ConvOptions
-		bias bool
-	}{
+	checkConvForward(t, []convForwardCase{
 		{"b1_3x3_pad1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
 		{"b1_64ch_bands", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
 		{"b3_groups2_dilation2", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, false},
 		{"b5_5x3_pad2x0", []int{5, 3, 33, 29}, []int{7, 3, 5, 3}, ConvOptions{Padding: [2]int{2, 0}}, true},
 		{"b2_5x5_nopad", []int{2, 6, 30, 30}, []int{16, 6, 5, 5}, ConvOptions{}, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			g := gcGen{rng: NewRNG(13)}
-			x, w := g.normal(c.x...), g.normal(c.w...)
-			var b *Tensor
-			if c.bias {
-				b = g.normal(c.w[0])
-			}
-			p := newConvPlan(x, w, c.o.normalized())
-			if p.implicitBands() == 0 {
-				t.Fatal("not computed as an implicit GEMM; resize the test")
-			}
-			y := Conv2d(x, w, b, c.o)
-			var rb *reference.Array
-			if b != nil {
-				rb = reference.FromFloat32(b.data, b.shape...)
-			}
-			want := reference.Conv2d(reference.FromFloat32(x.data, x.shape...), reference.FromFloat32(w.data, w.shape...), rb, gcConvRef(c.o))
-			if e := gcRelErr(y.data, want.Data, nil); e > 1e-5 {
-				t.Errorf("differs from the reference by %.3g", e)
-			}
-		})
-	}
+	}, 13, func(t *testing.T, p *convPlan) {
+		if p.implicitBands() == 0 {
+			t.Fatal("not computed as an implicit GEMM; resize the test")
+		}
+	})
 }
 
 // TestConv2dBandsBackward checks the gradients computed band by band

@@ -1,7 +1,5 @@
 package kernel
 
-import "fmt"
-
 // dotSuits reports whether C = A·Bᵀ (both stored with k contiguous) is
 // better computed as tiles of dot products than packed: when k is long
 // and C small, as in a convolution's weight gradient dY·colᵀ, where
@@ -66,17 +64,7 @@ func sgemmDotAt(dot func(k int, rows *[10]*float32, out *[24]float32), m, n, k i
 // input (see SgemmRows): computed as dot products of dY's rows with the
 // views, with no column matrix. When beta is 0, C is not read.
 func SgemmDotRows(m, n, k int, alpha float32, a []float32, lda int, src []float32, off []int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 || len(off) != n {
-		panic(fmt.Sprintf("kernel: SgemmDotRows m=%d n=%d k=%d with %d row offsets", m, n, k, len(off)))
-	}
-	checkMatrix("A", a, m, k, lda)
-	checkMatrix("C", c, m, n, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	checkRows(k, src, off)
-	if k == 0 || alpha == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if !startRows("SgemmDotRows", m, n, k, a, lda, src, off, n, k, alpha, beta, c, ldc) {
 		return
 	}
 	if kern := gemmInUse.kern; kern != nil && kern.dot != nil && dotSuits(m, n, k) {

@@ -14,17 +14,7 @@ import "fmt"
 // a 3×3 kernel) out to memory and read it back. When beta is 0, C is not
 // read.
 func SgemmRows(m, n, k int, alpha float32, a []float32, lda int, src []float32, off []int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 || len(off) != k {
-		panic(fmt.Sprintf("kernel: SgemmRows m=%d n=%d k=%d with %d row offsets", m, n, k, len(off)))
-	}
-	checkMatrix("A", a, m, k, lda)
-	checkMatrix("C", c, m, n, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	checkRows(n, src, off)
-	if k == 0 || alpha == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if !startRows("SgemmRows", m, n, k, a, lda, src, off, k, n, alpha, beta, c, ldc) {
 		return
 	}
 	kern := gemmInUse.kern
@@ -73,16 +63,7 @@ func (pa *RowsA) Release() {
 // SgemmRowsPacked is SgemmRows with A packed by PackRowsA.
 func SgemmRowsPacked(pa *RowsA, n int, alpha float32, src []float32, off []int, beta float32, c []float32, ldc int) {
 	m, k := pa.m, pa.k
-	if n < 0 || len(off) != k {
-		panic(fmt.Sprintf("kernel: SgemmRowsPacked n=%d k=%d with %d row offsets", n, k, len(off)))
-	}
-	checkMatrix("C", c, m, n, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	checkRows(n, src, off)
-	if k == 0 || alpha == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if !startRows("SgemmRowsPacked", m, n, k, nil, 0, src, off, k, n, alpha, beta, c, ldc) {
 		return
 	}
 	if pa.kern == nil {
@@ -92,6 +73,29 @@ func SgemmRowsPacked(pa *RowsA, n int, alpha float32, src []float32, off []int, 
 	w := getGemmWork()
 	pa.product(w, n, alpha, src, off, beta, c, ldc)
 	putGemmWork(w)
+}
+
+// startRows checks the arguments of a product whose B has rows rows of
+// length floats in src at off (A, m×k, is checked unless nil: packed
+// already), and does the product itself when there is nothing to multiply
+// (C empty, k or alpha zero). It reports whether the product is left to do.
+func startRows(name string, m, n, k int, a []float32, lda int, src []float32, off []int, rows, length int, alpha, beta float32, c []float32, ldc int) bool {
+	if m < 0 || n < 0 || k < 0 || len(off) != rows {
+		panic(fmt.Sprintf("kernel: %s m=%d n=%d k=%d with %d row offsets", name, m, n, k, len(off)))
+	}
+	if a != nil {
+		checkMatrix("A", a, m, k, lda)
+	}
+	checkMatrix("C", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return false
+	}
+	checkRows(length, src, off)
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return false
+	}
+	return true
 }
 
 // checkRows panics unless every row of B, off[p] to off[p]+n, lies in src.
