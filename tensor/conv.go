@@ -103,13 +103,13 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
 // torch.nn.functional.conv2d. Stride-1 convolutions with up to
 // implicitWeights weights and outputs wide enough run as implicit GEMMs,
-// band by band, with no column matrix (conv_implicit.go). The others are
-// computed as im2col + GEMM, in one of three ways chosen by size so that
-// the column matrix stays in cache where it can: image by image on each
-// core for small convolutions (conv_batched.go), in bands of output rows
-// for large ones (conv_bands.go), or as one parallel GEMM over the batch
-// (1×1 convolutions, and narrow outputs that would waste the GEMM's
-// tiles). The backward pass takes the im2col paths.
+// band by band, with no column matrix, and so do their gradients
+// (conv_implicit.go). The others are computed as im2col + GEMM, in one of
+// three ways chosen by size so that the column matrix stays in cache where
+// it can: image by image on each core for small convolutions
+// (conv_batched.go), in bands of output rows for large ones
+// (conv_bands.go), or as one parallel GEMM over the batch (1×1
+// convolutions, and narrow outputs that would waste the GEMM's tiles).
 func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	o := opts.normalized()
 	p := newConvPlan(x, w, o)
@@ -128,9 +128,9 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
 	var keep []float32
-	switch rows := p.bandRows(); {
-	case implicitEnabled && p.implicitBands() > 0:
-		p.forwardImplicit(x.data, w.data, &ep, out.data, p.implicitBands(), false)
+	switch rows, bands := p.bandRows(), p.implicitBands(); {
+	case implicitEnabled && bands > 0:
+		p.forwardImplicit(x.data, w.data, &ep, out.data, bands, false)
 	case p.batched():
 		p.forwardBatched(x.data, w.data, &ep, out.data)
 	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):
