@@ -27,7 +27,8 @@ const implicitWeights = 1 << 16
 // multiple of the workers where the rows allow, so that every worker gets
 // the same number of rows.
 func (p *convPlan) implicitBands() int {
-	if p.pointwise || p.geom.SH != 1 || p.geom.SW != 1 || p.coutG*p.rowsG > implicitWeights {
+	if p.pointwise || p.geom.SH != 1 || p.geom.SW != 1 || p.coutG*p.rowsG > implicitWeights ||
+		p.geom.PW > (p.geom.KW-1)*p.geom.DW { // rows sharing their padding need it no wider than the kernel's reach
 		return 0
 	}
 	oh := p.geom.OH
@@ -72,7 +73,7 @@ func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, ba
 		defer packed[g].Release()
 	}
 	kernel.Parallel(p.n*bands, 1, func(lo, hi int) {
-		xp := kernel.GetScratch(p.geom.C * plane)
+		xp := kernel.GetScratch(p.geom.C*plane + p.geom.PW)
 		wide := kernel.GetScratch(p.cout * maxRows * wp)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(wide)
@@ -151,7 +152,7 @@ func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, bands 
 	partial := kernel.GetScratch(workers * len(dw))
 	defer kernel.PutScratch(partial)
 	kernel.Parallel(workers, 1, func(w0, w1 int) {
-		xp := kernel.GetScratch(p.geom.C * plane)
+		xp := kernel.GetScratch(p.geom.C*plane + p.geom.PW)
 		gw := kernel.GetScratch(p.cout * maxRows * wp)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(gw)

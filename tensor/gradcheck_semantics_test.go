@@ -289,6 +289,20 @@ func TestConv2dImplicit(t *testing.T) {
 	})
 }
 
+// TestConv2dWidePadding checks convolutions padded wider than their
+// kernel reaches, which the implicit GEMM's shared row padding cannot
+// hold, against the reference: they take the other paths.
+func TestConv2dWidePadding(t *testing.T) {
+	checkConvForward(t, []convForwardCase{
+		{"3x3_pad3", []int{1, 4, 30, 30}, []int{4, 4, 3, 3}, ConvOptions{Padding: [2]int{3, 3}}, true},
+		{"1x1_pad1_b3", []int{3, 8, 20, 20}, []int{4, 8, 1, 1}, ConvOptions{Padding: [2]int{1, 1}}, false},
+	}, 17, func(t *testing.T, p *convPlan) {
+		if p.implicitBands() != 0 {
+			t.Fatal("computed as an implicit GEMM")
+		}
+	})
+}
+
 // TestConv2dBandsBackward checks the gradients computed band by band
 // (backwardBands: even bands, then odd ones) against the definition.
 func TestConv2dBandsBackward(t *testing.T) {

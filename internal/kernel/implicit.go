@@ -1,15 +1,18 @@
 package kernel
 
 // A stride-1 convolution needs no column matrix: in the input padded with
-// zeros to rows of W+2·PW floats, output (oy, ox) of tap (c, ky, kx) reads
-// the element at c·plane + (oy+ky·DH)·(W+2·PW) + ox + kx·DW, so row
-// (c, ky, kx) of the column matrix is the padded input itself, shifted by
-// its tap's offset, read over "wide" output rows of W+2·PW columns of
-// which the first OW are the output. SgemmRows multiplies the weights by
-// these shifted views directly.
+// zeros, output (oy, ox) of tap (c, ky, kx) reads the element at
+// c·plane + (oy+ky·DH)·wp + ox + kx·DW, wp being the padded rows' width,
+// so row (c, ky, kx) of the column matrix is the padded input itself,
+// shifted by its tap's offset, read over "wide" output rows of wp columns
+// of which the first OW are the output. SgemmRows multiplies the weights
+// by these shifted views directly. The rows share their padding: each is
+// PW zeros then the W inputs, and a row's right padding is the next row's
+// left, so wp is W+PW and each wide row wastes (KW−1)·DW−PW columns, not
+// (KW−1)·DW.
 
-// PaddedWidth is the width of the rows of a padded band: W + 2·PW.
-func (g *ConvGeom) PaddedWidth() int { return g.W + 2*g.PW }
+// PaddedWidth is the width of the rows of a padded band: W + PW.
+func (g *ConvGeom) PaddedWidth() int { return g.W + g.PW }
 
 // BandHalo is how many more input rows than output rows a band of a
 // stride-1 convolution reads: (KH−1)·DH.
@@ -17,16 +20,19 @@ func (g *ConvGeom) BandHalo() int { return (g.KH - 1) * g.DH }
 
 // PadBand copies the input rows that output rows [oh0, oh1) of a stride-1
 // convolution read, from x (C×H×W), into xp with their padding as zeros:
-// channel c's oh1−oh0+BandHalo rows of PaddedWidth floats at c·plane.
+// channel c's oh1−oh0+BandHalo rows of PaddedWidth floats at c·plane,
+// followed by the PW zeros that are its last row's right padding (which
+// the next channel's first row may hold). xp must have PW floats more
+// than C planes.
 func PadBand(g *ConvGeom, x, xp []float32, plane, oh0, oh1 int) {
 	wp, rows := g.PaddedWidth(), oh1-oh0+g.BandHalo()
-	if g.SH != 1 || g.SW != 1 || rows*wp > plane {
-		panic("kernel: PadBand needs a stride-1 convolution and a plane that holds the band")
+	if g.SH != 1 || g.SW != 1 || rows*wp > plane || len(xp) < (g.C-1)*plane+rows*wp+g.PW {
+		panic("kernel: PadBand needs a stride-1 convolution and a buffer that holds the band")
 	}
 	// Input rows oh0−PH+r for r in [r0, r1) lie inside the image.
 	r0, r1 := max(0, g.PH-oh0), min(rows, g.H+g.PH-oh0)
 	for c := 0; c < g.C; c++ {
-		pc := xp[c*plane : c*plane+rows*wp]
+		pc := xp[c*plane : c*plane+rows*wp+g.PW]
 		clear(pc)
 		if r1 > r0 {
 			CopyRows(pc[r0*wp+g.PW:], wp, x[c*g.H*g.W+(oh0-g.PH+r0)*g.W:], g.W, r1-r0, g.W)

@@ -52,19 +52,23 @@ func TestPadBand(t *testing.T) {
 		oh0, oh1 := band[0], band[1]
 		rows := oh1 - oh0 + g.BandHalo()
 		plane := rows*wp + 3
-		xp := randMatrix(g.C*plane, rng) // stale values that must be overwritten
+		xp := randMatrix(g.C*plane+g.PW, rng) // stale values that must be overwritten
 		PadBand(&g, x, xp, plane, oh0, oh1)
 		for c := 0; c < g.C; c++ {
-			for r := 0; r < rows; r++ {
-				for j := 0; j < wp; j++ {
-					iy, ix := oh0-g.PH+r, j-g.PW
-					var want float32
-					if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-						want = x[(c*g.H+iy)*g.W+ix]
-					}
-					if got := xp[c*plane+r*wp+j]; got != want {
-						t.Fatalf("band %v: channel %d row %d column %d = %v, want %v", band, c, r, j, got, want)
-					}
+			// Row r holds PW zeros, then input row oh0−PH+r (zeros outside
+			// the image); PW zeros follow the last row.
+			for i := 0; i < rows*wp+g.PW; i++ {
+				r, j := i/wp, i%wp
+				iy, ix := oh0-g.PH+r, j-g.PW
+				var want float32
+				if r < rows && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+					want = x[(c*g.H+iy)*g.W+ix]
+				}
+				if c+1 < g.C && i >= plane {
+					continue // the next channel's, checked there
+				}
+				if got := xp[c*plane+i]; got != want {
+					t.Fatalf("band %v: channel %d row %d column %d = %v, want %v", band, c, r, j, got, want)
 				}
 			}
 		}
