@@ -44,31 +44,32 @@ func TestCopyAndAddRows(t *testing.T) {
 // where the rows and columns fall inside it, zeros in the padding.
 func TestPadBand(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	g := ConvGeom{C: 3, H: 7, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 2, PW: 1, DH: 1, DW: 1}
-	g.OH, g.OW = g.H+2*g.PH-2, g.W+2*g.PW-2
-	x := randMatrix(g.C*g.H*g.W, rng)
-	wp := g.PaddedWidth()
-	for _, band := range [][2]int{{0, g.OH}, {0, 2}, {3, 6}, {g.OH - 1, g.OH}} {
-		oh0, oh1 := band[0], band[1]
-		rows := oh1 - oh0 + g.BandHalo()
-		plane := rows*wp + 3
-		xp := randMatrix(g.C*plane+g.PW, rng) // stale values that must be overwritten
-		PadBand(&g, x, xp, plane, oh0, oh1)
-		for c := 0; c < g.C; c++ {
-			// Row r holds PW zeros, then input row oh0−PH+r (zeros outside
-			// the image); PW zeros follow the last row.
-			for i := 0; i < rows*wp+g.PW; i++ {
-				r, j := i/wp, i%wp
-				iy, ix := oh0-g.PH+r, j-g.PW
-				var want float32
-				if r < rows && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-					want = x[(c*g.H+iy)*g.W+ix]
-				}
-				if c+1 < g.C && i >= plane {
-					continue // the next channel's, checked there
-				}
-				if got := xp[c*plane+i]; got != want {
-					t.Fatalf("band %v: channel %d row %d column %d = %v, want %v", band, c, r, j, got, want)
+	for _, g := range []ConvGeom{
+		{C: 3, H: 7, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 2, PW: 1, DH: 1, DW: 1},
+		{C: 2, H: 4, W: 6, KH: 2, KW: 3, SH: 1, SW: 1, PH: 3, PW: 2, DH: 1, DW: 1}, // padding past the kernel's reach
+	} {
+		g.OH, g.OW = g.H+2*g.PH-(g.KH-1)*g.DH, g.W+2*g.PW-(g.KW-1)*g.DW
+		x := randMatrix(g.C*g.H*g.W, rng)
+		wp := g.PaddedWidth()
+		for _, band := range [][2]int{{0, g.OH}, {0, 1}, {0, 2}, {3, 6}, {g.OH - 1, g.OH}} {
+			oh0, oh1 := band[0], band[1]
+			rows := oh1 - oh0 + g.BandHalo()
+			plane := rows*wp + 3
+			xp := randMatrix(g.C*plane+g.PW, rng) // stale values that must be overwritten
+			PadBand(&g, x, xp, plane, oh0, oh1)
+			for c := 0; c < g.C; c++ {
+				// Row r holds PW zeros, then input row oh0−PH+r (zeros
+				// outside the image); PW zeros follow the last row.
+				for i := 0; i < rows*wp+g.PW; i++ {
+					r, j := i/wp, i%wp
+					iy, ix := oh0-g.PH+r, j-g.PW
+					var want float32
+					if r < rows && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+						want = x[(c*g.H+iy)*g.W+ix]
+					}
+					if got := xp[c*plane+i]; got != want {
+						t.Fatalf("%+v band %v: channel %d row %d column %d = %v, want %v", g, band, c, r, j, got, want)
+					}
 				}
 			}
 		}
