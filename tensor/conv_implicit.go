@@ -51,6 +51,19 @@ func (p *convPlan) implicitBands() int {
 // as they can be.
 func bandRange(b, bands, oh int) (lo, hi int) { return b * oh / bands, (b + 1) * oh / bands }
 
+// bandLayout returns how forwardImplicit and weightGradImplicit lay out
+// bands of an image cut into bands: the padded rows' width, the most
+// output rows in a band, the floats of a band's padded channel, and where
+// each tap of a group's kernel starts in a padded band.
+func (p *convPlan) bandLayout(bands int) (wp, maxRows, plane int, off []int) {
+	wp = p.geom.PaddedWidth()
+	maxRows = ceilDiv(p.geom.OH, bands)
+	plane = (maxRows + p.geom.BandHalo()) * wp
+	off = make([]int, p.rowsG)
+	kernel.TapOffsets(&p.geom, p.cinG, plane, off)
+	return wp, maxRows, plane, off
+}
+
 // forwardImplicit is forward as an implicit GEMM (kernel.SgemmRowsPacked),
 // band by band of output rows, each band on one core: its input rows are
 // copied once into a padded band, and the GEMM reads the rows of the
@@ -61,12 +74,8 @@ func bandRange(b, bands, oh int) (lo, hi int) { return b * oh / bands, (b + 1) *
 // added to y.
 func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, bands int, accumulate bool) {
 	oh, ow := p.geom.OH, p.geom.OW
-	wp := p.geom.PaddedWidth()
-	maxRows := ceilDiv(oh, bands)
-	plane := (maxRows + p.geom.BandHalo()) * wp
+	wp, maxRows, plane, off := p.bandLayout(bands)
 	outPlane := p.cout * p.hw
-	off := make([]int, p.rowsG)
-	kernel.TapOffsets(&p.geom, p.cinG, plane, off)
 	packed := make([]kernel.RowsA, p.groups)
 	for g := range packed {
 		packed[g] = kernel.PackRowsA(p.coutG, p.rowsG, w[g*p.coutG*p.rowsG:], p.rowsG)
@@ -141,12 +150,8 @@ func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []
 // not depend on timing.
 func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, bands int) {
 	oh, ow := p.geom.OH, p.geom.OW
-	wp := p.geom.PaddedWidth()
-	maxRows := ceilDiv(oh, bands)
-	plane := (maxRows + p.geom.BandHalo()) * wp
+	wp, maxRows, plane, off := p.bandLayout(bands)
 	outPlane := p.cout * p.hw
-	off := make([]int, p.rowsG)
-	kernel.TapOffsets(&p.geom, p.cinG, plane, off)
 	workers := kernel.Workers()
 	items := p.n * bands
 	partial := kernel.GetScratch(workers * len(dw))
