@@ -128,9 +128,9 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
 	var keep []float32
-	switch rows, bands := p.bandRows(), p.implicitBands(); {
-	case implicitEnabled && bands > 0:
-		p.forwardImplicit(x.data, w.data, &ep, out.data, bands, false)
+	switch rows, tiling := p.bandRows(), p.implicitTiling(); {
+	case implicitEnabled && tiling.ok():
+		p.forwardImplicit(x.data, w.data, &ep, out.data, tiling, false)
 	case p.batched():
 		p.forwardBatched(x.data, w.data, &ep, out.data)
 	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):

@@ -283,10 +283,29 @@ func TestConv2dImplicit(t *testing.T) {
 		{"b5_5x3_pad2x0", []int{5, 3, 33, 29}, []int{7, 3, 5, 3}, ConvOptions{Padding: [2]int{2, 0}}, true},
 		{"b2_5x5_nopad", []int{2, 6, 30, 30}, []int{16, 6, 5, 5}, ConvOptions{}, false},
 	}, 13, func(t *testing.T, p *convPlan) {
-		if p.implicitBands() == 0 {
+		if !p.implicitTiling().ok() {
 			t.Fatal("not computed as an implicit GEMM; resize the test")
 		}
 	})
+}
+
+// TestConv2dMosaic checks convolutions of maps too small for an implicit
+// GEMM of their own, computed with several images side by side in each
+// band, against the float64 reference: a last band short of images,
+// dilation, groups, and an odd kernel.
+func TestConv2dMosaic(t *testing.T) {
+	checkConvForward(t, mosaicCases, 19, func(t *testing.T, p *convPlan) {
+		if tl := p.implicitTiling(); tl.images < 2 {
+			t.Fatalf("tiled %+v, not images side by side; resize the test", tl)
+		}
+	})
+}
+
+var mosaicCases = []convForwardCase{
+	{"8x8_pad1_b9", []int{9, 16, 8, 8}, []int{16, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+	{"7x7_pad1_b11", []int{11, 8, 7, 7}, []int{5, 8, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
+	{"6x20_dilation2_groups2_b7", []int{7, 8, 6, 20}, []int{6, 4, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}, true},
+	{"5x3_pad2x1_b9", []int{9, 4, 9, 10}, []int{3, 4, 5, 3}, ConvOptions{Padding: [2]int{2, 1}}, false},
 }
 
 // TestConv2dWidePadding checks convolutions padded wider than their
@@ -297,7 +316,7 @@ func TestConv2dWidePadding(t *testing.T) {
 		{"3x3_pad3", []int{1, 4, 30, 30}, []int{4, 4, 3, 3}, ConvOptions{Padding: [2]int{3, 3}}, true},
 		{"1x1_pad1_b3", []int{3, 8, 20, 20}, []int{4, 8, 1, 1}, ConvOptions{Padding: [2]int{1, 1}}, false},
 	}, 17, func(t *testing.T, p *convPlan) {
-		if p.implicitBands() != 0 {
+		if p.implicitTiling().ok() {
 			t.Fatal("computed as an implicit GEMM")
 		}
 	})
@@ -361,6 +380,13 @@ func TestConv2dImplicitBackward(t *testing.T) {
 		{"groups2_dilation2_b3", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}},
 		{"5x3_pad2x1_b2", []int{2, 3, 33, 29}, []int{7, 3, 5, 3}, ConvOptions{Padding: [2]int{2, 1}}},
 	}
+	for _, m := range mosaicCases {
+		cases = append(cases, struct {
+			name string
+			x, w []int
+			o    ConvOptions
+		}{"mosaic_" + m.name, m.x, m.w, m.o})
+	}
 	for _, c := range cases {
 		for _, twice := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/twice=%v", c.name, twice), func(t *testing.T) {
@@ -369,7 +395,7 @@ func TestConv2dImplicitBackward(t *testing.T) {
 				w := g.normal(c.w...).SetRequiresGrad(true)
 				p := newConvPlan(x, w, c.o.normalized())
 				pt, ok := p.transposed()
-				if p.implicitBands() == 0 || !ok || pt.implicitBands() == 0 {
+				if !p.implicitTiling().ok() || !ok || !pt.implicitTiling().ok() {
 					t.Fatal("gradients not computed as implicit GEMMs; resize the test")
 				}
 				y := Conv2d(x, w, nil, c.o)

@@ -41,7 +41,9 @@ func TestCopyAndAddRows(t *testing.T) {
 }
 
 // TestPadBand checks a band's padded rows element by element: the input
-// where the rows and columns fall inside it, zeros in the padding.
+// where the rows and columns fall inside an image, zeros in the padding,
+// for one image and for several side by side, in rows as long as they
+// need or longer.
 func TestPadBand(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, g := range []ConvGeom{
@@ -49,26 +51,34 @@ func TestPadBand(t *testing.T) {
 		{C: 2, H: 4, W: 6, KH: 2, KW: 3, SH: 1, SW: 1, PH: 3, PW: 2, DH: 1, DW: 1}, // padding past the kernel's reach
 	} {
 		g.OH, g.OW = g.H+2*g.PH-(g.KH-1)*g.DH, g.W+2*g.PW-(g.KW-1)*g.DW
-		x := randMatrix(g.C*g.H*g.W, rng)
-		wp := g.PaddedWidth()
-		for _, band := range [][2]int{{0, g.OH}, {0, 1}, {0, 2}, {3, 6}, {g.OH - 1, g.OH}} {
-			oh0, oh1 := band[0], band[1]
-			rows := oh1 - oh0 + g.BandHalo()
-			plane := rows*wp + 3
-			xp := randMatrix(g.C*plane+g.PW, rng) // stale values that must be overwritten
-			PadBand(&g, x, xp, plane, oh0, oh1)
-			for c := 0; c < g.C; c++ {
-				// Row r holds PW zeros, then input row oh0−PH+r (zeros
-				// outside the image); PW zeros follow the last row.
-				for i := 0; i < rows*wp+g.PW; i++ {
-					r, j := i/wp, i%wp
-					iy, ix := oh0-g.PH+r, j-g.PW
-					var want float32
-					if r < rows && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-						want = x[(c*g.H+iy)*g.W+ix]
-					}
-					if got := xp[c*plane+i]; got != want {
-						t.Fatalf("%+v band %v: channel %d row %d column %d = %v, want %v", g, band, c, r, j, got, want)
+		wp, inPlane := g.PaddedWidth(), g.C*g.H*g.W
+		for _, images := range []int{1, 3} {
+			x := randMatrix(images*inPlane, rng)
+			for _, spare := range []int{0, 2} {
+				ld := images*wp + spare
+				for _, band := range [][2]int{{0, g.OH}, {0, 1}, {0, 2}, {3, 6}, {g.OH - 1, g.OH}} {
+					oh0, oh1 := band[0], band[1]
+					rows := oh1 - oh0 + g.BandHalo()
+					plane := rows*ld + 3
+					xp := randMatrix(g.C*plane+g.PW, rng) // stale values that must be overwritten
+					PadBand(&g, x, images, xp, ld, plane, oh0, oh1)
+					for c := 0; c < g.C; c++ {
+						// Row r holds, for each image, PW zeros then its input
+						// row oh0−PH+r (zeros outside the image); zeros fill
+						// the rest, and PW zeros follow the last row.
+						for i := 0; i < rows*ld+g.PW; i++ {
+							r, j := i/ld, i%ld
+							img, jj := j/wp, j%wp
+							iy, ix := oh0-g.PH+r, jj-g.PW
+							var want float32
+							if r < rows && img < images && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+								want = x[img*inPlane+(c*g.H+iy)*g.W+ix]
+							}
+							if got := xp[c*plane+i]; got != want {
+								t.Fatalf("%+v %d images, ld %d, band %v: channel %d row %d column %d = %v, want %v",
+									g, images, ld, band, c, r, j, got, want)
+							}
+						}
 					}
 				}
 			}
