@@ -285,8 +285,14 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 	if dw == nil && dx == nil {
 		return
 	}
-	if implicitEnabled && kept == nil && p.backwardImplicit(x.data, w.data, gy, dw, betaW, dx, betaX) {
-		return
+	if implicitEnabled && kept == nil {
+		didW, didX := p.backwardImplicit(x.data, w.data, gy, dw, betaW, dx, betaX)
+		if didX {
+			return
+		}
+		if didW { // the input gradient alone is left
+			dw = nil
+		}
 	}
 	if p.batched() {
 		p.backwardBatched(x.data, w.data, gy, dw, betaW, dx, betaX)

@@ -45,12 +45,14 @@ const maxMosaicWaste = 8
 // workers where the rows allow, so that every worker gets the same number
 // of rows.
 func (p *convPlan) implicitTiling() implicitTiling {
-	if p.pointwise || p.geom.SH != 1 || p.geom.SW != 1 || p.coutG*p.rowsG > implicitWeights ||
-		p.geom.PW > (p.geom.KW-1)*p.geom.DW { // rows sharing their padding need it no wider than the kernel's reach
+	g := &p.geom
+	strided := g.SH != 1 || g.SW != 1
+	if p.pointwise || p.coutG*p.rowsG > implicitWeights || (strided && !g.PhasesCovered()) ||
+		(!strided && g.PW > (g.KW-1)*g.DW) { // rows sharing their padding need it no wider than the kernel's reach
 		return implicitTiling{}
 	}
-	oh, wp := p.geom.OH, p.geom.PaddedWidth()
-	rows := max(1, implicitBudget/(p.geom.C*wp)-p.geom.BandHalo())
+	oh, wp := g.OH, g.PaddedWidth()
+	rows := max(1, implicitBudget/(g.C*g.Phases()*wp)-g.BandHalo())
 	bands := ceilDiv(oh, rows)
 	if bands == 1 {
 		if t := p.mosaic(); t.images > 1 {
@@ -64,7 +66,7 @@ func (p *convPlan) implicitTiling() implicitTiling {
 			break
 		}
 	}
-	if (ceilDiv(oh, bands)-1)*wp+p.geom.OW < minBandColumns {
+	if (ceilDiv(oh, bands)-1)*wp+g.OW < minBandColumns {
 		return implicitTiling{} // too narrow for the GEMM's tiles, as in forwardBands
 	}
 	return implicitTiling{bands: bands, images: 1}
@@ -87,7 +89,7 @@ func (p *convPlan) mosaic() implicitTiling {
 	}
 	workers := kernel.Workers()
 	// The tile's padded input and its GEMM's output both stay in L2.
-	most := min((implicitBudget-g.PW)/(g.C*(g.OH+g.BandHalo())*wp), implicitBudget/(p.cout*g.OH*wp), ceilDiv(p.n, workers))
+	most := min(implicitBudget/(g.C*g.Phases()*(g.OH+g.BandHalo())*wp), implicitBudget/(p.cout*g.OH*wp), ceilDiv(p.n, workers))
 	// A tile of k images is (OH−1)·k·wp + (k−1)·wp + OW columns wide.
 	fewest := ceilDiv(minBandColumns-g.OW+wp, g.OH*wp)
 	if most < fewest || ceilDiv(p.n, most) < workers {
@@ -141,7 +143,7 @@ func (p *convPlan) wideColumns(wp, ld, images, rows int) int {
 // columns of each are copied into y and finished by ep, or with accumulate
 // added to y.
 func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
-	ow := p.geom.OW
+	ow, phases := p.geom.OW, p.geom.Phases()
 	wp, ld, maxRows, plane, off := p.bandLayout(t)
 	outPlane := p.cout * p.hw
 	packed := make([]kernel.RowsA, p.groups)
@@ -150,7 +152,7 @@ func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t 
 		defer packed[g].Release()
 	}
 	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
-		xp := kernel.GetScratch(p.geom.C*plane + p.geom.PW)
+		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, plane))
 		wide := kernel.GetScratch(p.cout * maxRows * ld)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(wide)
@@ -159,7 +161,7 @@ func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t 
 			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, ld, plane, oh0, oh1)
 			n := p.wideColumns(wp, ld, images, oh1-oh0)
 			for g := range packed {
-				kernel.SgemmRowsPacked(&packed[g], n, 1, xp[g*p.cinG*plane:], off, 0, wide[g*p.coutG*n:], n)
+				kernel.SgemmRowsPacked(&packed[g], n, 1, xp[g*p.cinG*phases*plane:], off, 0, wide[g*p.coutG*n:], n)
 			}
 			for i := 0; i < images; i++ {
 				yb := y[(img+i)*outPlane:]
@@ -177,38 +179,38 @@ func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t 
 	})
 }
 
-// backwardImplicit is backward for plans that forwardImplicit suits, when
-// the input gradient (if wanted) suits it too: the weight gradient as dot
-// products of dY with the shifted views of each padded band of x
-// (kernel.SgemmDotRows), the input gradient as the transposed convolution,
+// backwardImplicit does what it can of backward for plans that
+// forwardImplicit suits: the weight gradient as dot products of dY with
+// the shifted views of each padded band of x (kernel.SgemmDotRows), and
+// the input gradient, where it suits too, as the transposed convolution,
 // itself a stride-1 convolution of dY run by forwardImplicit. It reports
-// false, having done nothing, when the input gradient does not suit.
-func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32) bool {
+// which of the two it computed, for the other paths to do the rest: a
+// strided convolution's input gradient needs no column matrix from x
+// there, only col2im of Wᵀ·dY.
+func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32) (didW, didX bool) {
 	t := p.implicitTiling()
 	if !t.ok() {
-		return false
-	}
-	var pt convPlan
-	var tT implicitTiling
-	if dx != nil {
-		var ok bool
-		if pt, ok = p.transposed(); !ok {
-			return false
-		}
-		if tT = pt.implicitTiling(); !tT.ok() {
-			return false
-		}
+		return false, false
 	}
 	if dw != nil {
 		p.weightGradImplicit(x, gy, dw, betaW, t)
 	}
-	if dx != nil {
-		wt := kernel.GetScratch(len(w))
-		defer kernel.PutScratch(wt)
-		p.transposeWeights(w, wt)
-		pt.forwardImplicit(gy, wt, &epilogue{}, dx, tT, betaX != 0)
+	if dx == nil {
+		return true, true
 	}
-	return true
+	pt, ok := p.transposed()
+	if !ok {
+		return true, false
+	}
+	tT := pt.implicitTiling()
+	if !tT.ok() {
+		return true, false
+	}
+	wt := kernel.GetScratch(len(w))
+	defer kernel.PutScratch(wt)
+	p.transposeWeights(w, wt)
+	pt.forwardImplicit(gy, wt, &epilogue{}, dx, tT, betaX != 0)
+	return true, true
 }
 
 // weightGradImplicit sets dw to betaW·dw + dY·colᵀ, band by band: each
@@ -218,7 +220,7 @@ func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []
 // order. Workers take fixed shares of the bands, so that the result does
 // not depend on timing.
 func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, t implicitTiling) {
-	ow := p.geom.OW
+	ow, phases := p.geom.OW, p.geom.Phases()
 	wp, ld, maxRows, plane, off := p.bandLayout(t)
 	outPlane := p.cout * p.hw
 	workers := kernel.Workers()
@@ -226,7 +228,7 @@ func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, t impl
 	partial := kernel.GetScratch(workers * len(dw))
 	defer kernel.PutScratch(partial)
 	kernel.Parallel(workers, 1, func(w0, w1 int) {
-		xp := kernel.GetScratch(p.geom.C*plane + p.geom.PW)
+		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, plane))
 		gw := kernel.GetScratch(p.cout * maxRows * ld)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(gw)
@@ -247,7 +249,7 @@ func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, t impl
 				}
 				for g := 0; g < p.groups; g++ { // dW_g += dY_g · col_gᵀ
 					kernel.SgemmDotRows(p.coutG, p.rowsG, n, 1, gw[g*p.coutG*n:], n,
-						xp[g*p.cinG*plane:], off, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
+						xp[g*p.cinG*phases*plane:], off, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
 				}
 			}
 		}

@@ -289,6 +289,28 @@ func TestConv2dImplicit(t *testing.T) {
 	})
 }
 
+// stridedCases are convolutions of stride above 1 that run as implicit
+// GEMMs over the input's phases: AlexNet's first layer (scaled down), a
+// ResNet stem, a 3×3 of stride 2 with images side by side, uneven strides
+// with dilation, and groups.
+var stridedCases = []convForwardCase{
+	{"11x11_stride4_pad2", []int{2, 3, 67, 67}, []int{8, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+	{"7x7_stride2_pad3", []int{1, 3, 60, 50}, []int{6, 3, 7, 7}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{3, 3}}, false},
+	{"3x3_stride2_pad1_mosaic_b9", []int{9, 8, 16, 16}, []int{16, 8, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true},
+	{"5x4_stride2x3_dilation1x2", []int{3, 4, 40, 70}, []int{5, 4, 5, 4}, ConvOptions{Stride: [2]int{2, 3}, Padding: [2]int{3, 1}, Dilation: [2]int{1, 2}}, true},
+	{"3x3_stride2_groups2", []int{2, 8, 50, 50}, []int{6, 4, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, false},
+}
+
+// TestConv2dStrided checks strided convolutions computed as implicit
+// GEMMs over the input's phases against the float64 reference.
+func TestConv2dStrided(t *testing.T) {
+	checkConvForward(t, stridedCases, 23, func(t *testing.T, p *convPlan) {
+		if !p.implicitTiling().ok() || p.geom.SH*p.geom.SW == 1 {
+			t.Fatal("not computed as a strided implicit GEMM; resize the test")
+		}
+	})
+}
+
 // TestConv2dMosaic checks convolutions of maps too small for an implicit
 // GEMM of their own, computed with several images side by side in each
 // band, against the float64 reference: a last band short of images,
@@ -380,7 +402,7 @@ func TestConv2dImplicitBackward(t *testing.T) {
 		{"groups2_dilation2_b3", []int{3, 32, 70, 66}, []int{6, 16, 3, 3}, ConvOptions{Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 2}},
 		{"5x3_pad2x1_b2", []int{2, 3, 33, 29}, []int{7, 3, 5, 3}, ConvOptions{Padding: [2]int{2, 1}}},
 	}
-	for _, m := range mosaicCases {
+	for _, m := range append(append([]convForwardCase(nil), mosaicCases...), stridedCases...) {
 		cases = append(cases, struct {
 			name string
 			x, w []int
@@ -395,7 +417,8 @@ func TestConv2dImplicitBackward(t *testing.T) {
 				w := g.normal(c.w...).SetRequiresGrad(true)
 				p := newConvPlan(x, w, c.o.normalized())
 				pt, ok := p.transposed()
-				if !p.implicitTiling().ok() || !ok || !pt.implicitTiling().ok() {
+				strided := p.geom.SH*p.geom.SW > 1 // the input gradient then takes col2im
+				if !p.implicitTiling().ok() || !strided && (!ok || !pt.implicitTiling().ok()) {
 					t.Fatal("gradients not computed as implicit GEMMs; resize the test")
 				}
 				y := Conv2d(x, w, nil, c.o)
