@@ -185,3 +185,17 @@ func gemmArchImpls() []gemmImpl {
 	}
 	return impls
 }
+
+// transposeArch does Transpose's blocks of 8 rows of src in assembly,
+// when cols is a multiple of 8, and returns how many rows it did.
+func transposeArch(dst []float32, ldd int, src []float32, lds, rows, cols int) int {
+	if !hasAVX || cols%8 != 0 || rows < 8 {
+		return 0
+	}
+	r8 := rows &^ 7
+	_, _ = dst[(cols-1)*ldd+r8-1], src[(r8-1)*lds+cols-1] // the assembly trusts these bounds
+	for r := 0; r < r8; r += 8 {
+		packTransposeRowsAVX(8, cols, dst[r:], ldd, src[r*lds:], lds)
+	}
+	return r8
+}

@@ -14,3 +14,6 @@ func packTransposeArch(d, s []float32, ld, k, width, w int) bool { return false 
 
 // packGatherArch does nothing here: packGatherGo does the work.
 func packGatherArch(dst, src []float32, off []int, w int) bool { return false }
+
+// transposeArch does nothing here: Transpose does the work in Go.
+func transposeArch(dst []float32, ldd int, src []float32, lds, rows, cols int) int { return 0 }

@@ -100,6 +100,14 @@ func (kern *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
+	if beta == 0 && kern.narrow(m, n) && m*n*k >= gemmSerialWork {
+		// Cᵀ = op(B)ᵀ·op(A)ᵀ, computed into scratch and transposed into C.
+		t := GetScratch(n * m)
+		kern.sgemm(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m)
+		Transpose(c, ldc, t, m, n, m)
+		PutScratch(t)
+		return
+	}
 	// Split C between the goroutines along its longer side: by rows, at
 	// any row (the micro-kernels take panels of any height), or by columns,
 	// at whole panels of nr.
@@ -129,6 +137,15 @@ func (kern *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a
 	parallelFor(units, 1, g, gemmChunk)
 	*g = gemmCall{} // drop the caller's slices
 	gemmCalls.Put(g)
+}
+
+// narrow reports whether an m×n C is better computed transposed: when its
+// n columns fill the last nr-wide panel so little that more of the
+// micro-kernel's work goes to waste than with its m rows as columns. A
+// 3×3 convolution on 7×7 at batch 1 (ResNet's last stage, 49 columns)
+// wasted 15 of every 64 columns.
+func (kern *gemmKernel) narrow(m, n int) bool {
+	return 16*roundUp(n, kern.nr)*m > 17*roundUp(m, kern.nr)*n
 }
 
 // splitKDepth is the fewest blocks of k (kc deep) that a slice of a

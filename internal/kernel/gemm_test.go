@@ -354,3 +354,73 @@ func TestSgemmDot(t *testing.T) {
 		}
 	}
 }
+
+// TestTranspose checks Transpose element by element, with leading
+// dimensions wider than the matrix, on shapes whose rows and columns are
+// and are not multiples of the SIMD blocks, and that it writes nothing
+// outside the transposed matrix.
+func TestTranspose(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, sh := range [][2]int{{1, 1}, {8, 8}, {49, 512}, {196, 64}, {7, 16}, {16, 7}, {33, 24}, {100, 37}} {
+		rows, cols := sh[0], sh[1]
+		lds, ldd := cols+3, rows+5
+		src := randMatrix(rows*lds, rng)
+		dst := randMatrix(cols*ldd, rng)
+		want := append([]float32(nil), dst...)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				want[c*ldd+r] = src[r*lds+c]
+			}
+		}
+		Transpose(dst, ldd, src, lds, rows, cols)
+		for i := range want {
+			if dst[i] != want[i] {
+				t.Fatalf("%d×%d: dst[%d] = %v, want %v", rows, cols, i, dst[i], want[i])
+			}
+		}
+	}
+}
+
+// TestSgemmNarrow checks products whose C is computed transposed (few
+// columns, many rows: a convolution's last stage at batch 1) against the
+// naive reference, for each combination of transposed operands, on every
+// packed implementation whose panels those columns fill badly.
+func TestSgemmNarrow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, im := range gemmImpls {
+		kern := im.kern
+		if kern == nil {
+			continue
+		}
+		for _, sh := range [][3]int{{512, 49, 300}, {256, 100, 150}, {96, 10, 700}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			if !kern.narrow(m, n) {
+				if kern.nr >= 16 { // the SIMD kernels' panels
+					t.Fatalf("%s: %d×%d is not narrow; resize the test", im.name, m, n)
+				}
+				continue
+			}
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				lda, ldb, ldc := k+1, n+2, n+3
+				ar, ac, br, bc := m, k, k, n
+				if tr[0] {
+					ar, ac, lda = k, m, m+1
+				}
+				if tr[1] {
+					br, bc, ldb = n, k, k+2
+				}
+				a, b := randMatrix((ar-1)*lda+ac, rng), randMatrix((br-1)*ldb+bc, rng)
+				c := randMatrix((m-1)*ldc+n, rng) // stale values, which beta 0 ignores
+				want := make([]float32, len(c))
+				copy(want, c)
+				sgemmGeneric(tr[0], tr[1], m, n, k, 1.25, a, lda, b, ldb, 0, want, ldc)
+				im.fn(tr[0], tr[1], m, n, k, 1.25, a, lda, b, ldb, 0, c, ldc)
+				for i := range want {
+					if d := math.Abs(float64(c[i] - want[i])); !(d <= 1e-4*float64(k)) {
+						t.Fatalf("%s %d×%d×%d trans %v: c[%d] = %v, want %v", im.name, m, n, k, tr, i, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
