@@ -40,6 +40,9 @@ type Config struct {
 	// augmentation and the subset: all nets see the same images in the
 	// same order.
 	Seed uint64
+	// TorchInit initialises every net as PyTorch's layers initialise
+	// themselves rather than as the paper (models.Options.TorchInit).
+	TorchInit bool
 	// OutDir receives a folder per net (named as the model: plain20,
 	// resnet20, …) and the experiment's files.
 	OutDir string
@@ -93,7 +96,8 @@ type settings struct {
 	Recipe      train.Recipe `json:"recipe"`
 	Seed        uint64       `json:"seed"`
 	Subset      int          `json:"subset"`
-	TrainImages int          `json:"train_images"` // after Subset
+	Init        string       `json:"init,omitempty"` // "torch" with TorchInit; the paper's when empty
+	TrainImages int          `json:"train_images"`   // after Subset
 	TestImages  int          `json:"test_images"`
 }
 
@@ -125,6 +129,9 @@ func Degradation(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	st := settings{Experiment: "degradation", Recipe: cfg.Recipe, Seed: cfg.Seed, Subset: max(cfg.Subset, 0),
 		TrainImages: trainSet.Len(), TestImages: cfg.Test.Len()}
+	if cfg.TorchInit {
+		st.Init = "torch"
+	}
 	if err := checkSettings(filepath.Join(cfg.OutDir, SettingsFile), st); err != nil {
 		return nil, err
 	}
@@ -142,7 +149,7 @@ func Degradation(ctx context.Context, cfg Config) (*Result, error) {
 		for j, residual := range []bool{false, true} {
 			name := modelName(depth, residual)
 			info, _ := models.Info(name) // checked in checkConfig
-			model, err := models.New(name, models.Options{Classes: classes, Seed: cfg.Seed})
+			model, err := models.New(name, models.Options{Classes: classes, Seed: cfg.Seed, TorchInit: cfg.TorchInit})
 			if err != nil {
 				return res, err
 			}

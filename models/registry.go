@@ -28,6 +28,12 @@ type Options struct {
 	// ported weights expect, as torchvision's transform_input (false unless
 	// pretrained weights are loaded). googlenet only.
 	TransformInput bool
+	// TorchInit leaves every layer at PyTorch's own default initialisation
+	// (what nn.Conv2d and nn.Linear draw: kaiming-uniform with a = √5)
+	// instead of the paper's kaiming-normal: how a CIFAR ResNet written in
+	// PyTorch without an init of its own starts. CIFAR ResNets and their
+	// plain twins only.
+	TorchInit bool
 }
 
 // ModelInfo describes a model of the registry.
@@ -173,6 +179,8 @@ func New(name string, opts Options) (nn.Module, error) {
 		return nil, fmt.Errorf("models: %s has no auxiliary classifiers (AuxLogits is for googlenet)", e.info.Name)
 	case opts.TransformInput && !e.aux:
 		return nil, fmt.Errorf("models: %s has no input transform (TransformInput is for googlenet)", e.info.Name)
+	case opts.TorchInit && e.info.Family != "cifar-resnet":
+		return nil, fmt.Errorf("models: %s keeps its own initialisation (TorchInit is for the CIFAR ResNets and plain nets)", e.info.Name)
 	}
 	if opts.Classes == 0 {
 		opts.Classes = e.info.Classes

@@ -65,7 +65,7 @@ func cifarDepthEntry(depth int, residual bool) entry {
 		info: ModelInfo{Name: name, Family: "cifar-resnet", Input: [3]int{3, 32, 32}, Classes: 10,
 			Params: CIFARResNetParams(depth, 10), Description: desc},
 		build: func(rng *rand.Rand, o Options) nn.Module {
-			return newCIFARResNet(rng, n, residual, o.Classes)
+			return newCIFARResNet(rng, n, residual, o.Classes, o.TorchInit)
 		},
 	}
 }
@@ -119,10 +119,12 @@ type CIFARResNet struct {
 // newCIFARResNet builds ResNet-(6n+2), or its plain twin, initialised as
 // the paper ("as in [13]": kaiming-normal with fan-in) for every conv and
 // the linear layer, whose bias keeps torch's default; batch norm ones and
-// zeros.
-func newCIFARResNet(rng *rand.Rand, n int, residual bool, classes int) *CIFARResNet {
+// zeros. With torchInit every conv and the linear layer keep torch's
+// default instead.
+func newCIFARResNet(rng *rand.Rand, n int, residual bool, classes int, torchInit bool) *CIFARResNet {
+	conv := func(in, out, stride int) *nn.Conv2d { return cifarConv(rng, in, out, stride, torchInit) }
 	m := &CIFARResNet{
-		Conv1: cifarConv(rng, 3, 16, 1),
+		Conv1: conv(3, 16, 1),
 		BN1:   nn.NewBatchNorm2d(16),
 		ReLU:  nn.NewReLU(),
 	}
@@ -134,14 +136,16 @@ func newCIFARResNet(rng *rand.Rand, n int, residual bool, classes int) *CIFARRes
 		}
 		layer := nn.NewSequential()
 		for b := 0; b < n; b++ {
-			layer.Append(newCIFARBlock(rng, in, width, stride, residual))
+			layer.Append(newCIFARBlock(conv, in, width, stride, residual))
 			in, stride = width, 1
 		}
 		m.Layers[i] = layer
 	}
 	m.AvgPool = nn.NewAdaptiveAvgPool2d(1, 1)
 	m.FC = nn.NewLinear(rng, 64, classes, true)
-	nn.KaimingNormal(rng, m.FC.Weight, false)
+	if !torchInit {
+		nn.KaimingNormal(rng, m.FC.Weight, false)
+	}
 
 	m.RegisterModule("conv1", m.Conv1)
 	m.RegisterModule("bn1", m.BN1)
@@ -165,9 +169,14 @@ func (m *CIFARResNet) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // cifarConv is a 3×3 convolution without bias, padded to keep the size,
-// initialised kaiming-normal with fan-in.
-func cifarConv(rng *rand.Rand, in, out, stride int) *nn.Conv2d {
-	c := nn.NewConv2d(skipInit(), nn.Conv2dConfig{In: in, Out: out, Kernel: 3, Stride: stride, Padding: 1, NoBias: true})
+// initialised kaiming-normal with fan-in, or with torchInit as torch's
+// nn.Conv2d initialises itself.
+func cifarConv(rng *rand.Rand, in, out, stride int, torchInit bool) *nn.Conv2d {
+	cfg := nn.Conv2dConfig{In: in, Out: out, Kernel: 3, Stride: stride, Padding: 1, NoBias: true}
+	if torchInit {
+		return nn.NewConv2d(rng, cfg)
+	}
+	c := nn.NewConv2d(skipInit(), cfg)
 	nn.KaimingNormal(rng, c.Weight, false)
 	return c
 }
@@ -186,12 +195,12 @@ type CIFARBlock struct {
 	Stride   int
 }
 
-func newCIFARBlock(rng *rand.Rand, in, out, stride int, residual bool) *CIFARBlock {
+func newCIFARBlock(conv func(in, out, stride int) *nn.Conv2d, in, out, stride int, residual bool) *CIFARBlock {
 	m := &CIFARBlock{
-		Conv1:    cifarConv(rng, in, out, stride),
+		Conv1:    conv(in, out, stride),
 		BN1:      nn.NewBatchNorm2d(out),
 		ReLU:     nn.NewReLU(),
-		Conv2:    cifarConv(rng, out, out, 1),
+		Conv2:    conv(out, out, 1),
 		BN2:      nn.NewBatchNorm2d(out),
 		Residual: residual,
 		In:       in, Out: out, Stride: stride,

@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -152,7 +153,9 @@ func TestTrainingStep(t *testing.T) {
 // the block's convolutions zeroed, only the shortcut is left.
 func TestShortcutCarriesGradient(t *testing.T) {
 	for _, residual := range []bool{true, false} {
-		b := newCIFARBlock(tensor.NewRNG(1), 16, 32, 2, residual)
+		rng := tensor.NewRNG(1)
+		conv := func(in, out, stride int) *nn.Conv2d { return cifarConv(rng, in, out, stride, false) }
+		b := newCIFARBlock(conv, 16, 32, 2, residual)
 		b.Conv2.Weight.Fill(0)
 		nn.Eval(b)
 		x := tensor.RandN(tensor.NewRNG(2), 0, 1, 2, 16, 8, 8).SetRequiresGrad(true)
@@ -219,5 +222,49 @@ func TestCIFARAnyDepth(t *testing.T) {
 		if _, err := Info(name); !errors.As(err, &unknown) {
 			t.Errorf("Info(%q) error %v, want an *UnknownModelError", name, err)
 		}
+	}
+}
+
+// TestCIFARTorchInit checks the two initialisations of a CIFAR ResNet by
+// the statistics of every conv's and the linear layer's weights: the
+// paper's kaiming-normal with fan-in (standard deviation √(2/fan_in),
+// values past the uniform bound), and with TorchInit torch's own
+// kaiming-uniform with a = √5 (every value within 1/√fan_in, standard
+// deviation 1/√(3·fan_in)); and that other models refuse TorchInit.
+func TestCIFARTorchInit(t *testing.T) {
+	for _, torchInit := range []bool{false, true} {
+		m, err := New("resnet20", Options{Seed: 3, TorchInit: torchInit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range nn.Parameters(m) {
+			w := p.Tensor
+			if w.Rank() < 2 {
+				continue // biases and batch norm
+			}
+			fanIn := w.Len() / w.Dim(0)
+			bound := 1 / math.Sqrt(float64(fanIn))
+			var ss, most float64
+			for _, v := range w.Data() {
+				ss += float64(v) * float64(v)
+				most = max(most, math.Abs(float64(v)))
+			}
+			std := math.Sqrt(ss / float64(w.Len()))
+			want := math.Sqrt(2 / float64(fanIn))
+			if torchInit {
+				want = bound / math.Sqrt(3)
+				if most > bound {
+					t.Errorf("TorchInit %s: |w| reaches %.4g past the bound %.4g", p.Name, most, bound)
+				}
+			} else if w.Len() >= 1000 && most <= bound {
+				t.Errorf("paper init %s: no weight past %.4g, as a normal of std %.4g would have", p.Name, bound, want)
+			}
+			if tol := 4 * want / math.Sqrt(float64(w.Len())); math.Abs(std-want) > max(tol, 0.05*want) {
+				t.Errorf("torchInit=%v %s: std %.4g, want %.4g", torchInit, p.Name, std, want)
+			}
+		}
+	}
+	if _, err := New("resnet18", Options{TorchInit: true}); err == nil {
+		t.Error("resnet18 took TorchInit")
 	}
 }

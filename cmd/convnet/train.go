@@ -130,6 +130,7 @@ func newTrainCmd() *cobra.Command {
 		out       string
 		seed      uint64
 		resume    bool
+		initFlag  string
 		subset    int
 		epochs    int
 		batch     int
@@ -183,11 +184,15 @@ after every epoch; --resume continues from it.`,
 			if err != nil {
 				return err
 			}
+			torchInit, err := parseInit(initFlag)
+			if err != nil {
+				return err
+			}
 			ds, err := openDataset(cmd, info, dataFlag, download)
 			if err != nil {
 				return err
 			}
-			model, err := models.New(name, models.Options{Seed: seed})
+			model, err := models.New(name, models.Options{Seed: seed, TorchInit: torchInit})
 			if err != nil {
 				return err
 			}
@@ -221,12 +226,27 @@ after every epoch; --resume continues from it.`,
 	f.StringVar(&out, "out", "", "folder for the checkpoint, metrics and plots (default runs/MODEL)")
 	f.Uint64Var(&seed, "seed", 1, "random seed: the same seed gives the same weights")
 	f.BoolVar(&resume, "resume", false, "continue from the checkpoint in --out")
+	f.StringVar(&initFlag, "init", "paper", initUsage)
 	f.IntVar(&epochs, "epochs", 0, fmt.Sprintf("epochs (default %d on MNIST, %d on CIFAR-10)", lenetRecipe.Epochs, cifarEpochs))
 	f.IntVar(&batch, "batch", 0, "batch size (default 128)")
 	f.Float64Var(&lr, "lr", 0, fmt.Sprintf("learning rate: the peak on MNIST, the initial on CIFAR-10 (default %g, %g)",
 		lenetRecipe.LR, train.ResNetCIFARRecipe(1).LR))
 	f.IntVar(&subset, "subset", 0, "train on N images only, drawn at random with --seed, the same number from each class (0: all)")
 	return cmd
+}
+
+const initUsage = "initial weights of a CIFAR ResNet or plain net: paper (kaiming-normal with fan-in) or torch (PyTorch's default)"
+
+// parseInit reads --init: whether the weights start from PyTorch's
+// default initialisation.
+func parseInit(s string) (torch bool, err error) {
+	switch s {
+	case "paper":
+		return false, nil
+	case "torch":
+		return true, nil
+	}
+	return false, fmt.Errorf("--init %q: want paper or torch", s)
 }
 
 // progressFor draws a bar on a terminal and prints log lines elsewhere.

@@ -7,7 +7,8 @@ weight decay 1e-4, batch 128, pad-4 random crops and flips, CIFAR mean/std, kaim
 trains on the first NIMG/10 training images of each class for STEPS steps and prints the running
 loss and accuracy every 15 steps, to compare with the first epoch of ours. INIT is "fan_in" (the
 default: kaiming-normal with fan-in for every conv and the linear layer) or "torchvision" (kaiming-normal
-with fan-out for the convs, the linear layer left at nn.Linear's default, as torchvision's ResNet).
+with fan-out for the convs, the linear layer left at nn.Linear's default, as torchvision's ResNet) or
+"default" (every layer left at PyTorch's own initialisation).
 WARMUP is a number of first steps at learning rate 0.01 instead of 0.1 (the paper's warm-up for its
 110-layer net).
 """
@@ -59,6 +60,8 @@ class Net(nn.Module):
                 L.append(Block(i, w, 2 if (k > 0 and j == 0) else 1)); i = w
         s.L = nn.Sequential(*L); s.fc = nn.Linear(64, 10)
         for m in s.modules():
+            if init == "default":
+                break  # nn.Conv2d's and nn.Linear's own initialisation
             if init == "torchvision":
                 if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
             elif isinstance(m, (nn.Conv2d, nn.Linear)): nn.init.kaiming_normal_(m.weight)
