@@ -151,14 +151,23 @@ func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t 
 		packed[g] = kernel.PackRowsA(p.coutG, p.rowsG, w[g*p.coutG*p.rowsG:], p.rowsG)
 		defer packed[g].Release()
 	}
+	// Where the padding takes a twentieth of the wide rows or more (CIFAR's
+	// 16×16 and 8×8 maps), the GEMMs skip it.
+	runs := implicitRuns && kernel.RowRunsSuit() && ow%8 == 0 && 20*(wp-ow) >= wp
 	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
 		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, plane))
 		wide := kernel.GetScratch(p.cout * maxRows * ld)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(wide)
+		var at []int // where each run of 8 output columns starts in a band
 		for it := lo; it < hi; it++ {
 			img, images, oh0, oh1 := p.tile(t, it)
 			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, ld, plane, oh0, oh1)
+			if runs {
+				at = p.outputRuns(at[:0], wp, ld, images, oh1-oh0)
+				p.tileRuns(packed, xp, plane, off, at, y[img*outPlane:], ep, wide, images, oh0, oh1, accumulate)
+				continue
+			}
 			n := p.wideColumns(wp, ld, images, oh1-oh0)
 			for g := range packed {
 				kernel.SgemmRowsPacked(&packed[g], n, 1, xp[g*p.cinG*phases*plane:], off, 0, wide[g*p.coutG*n:], n)
@@ -177,6 +186,67 @@ func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t 
 			}
 		}
 	})
+}
+
+// implicitRuns lets forwardImplicit's GEMMs skip the padding columns when
+// output rows are a multiple of 8 wide; CONVNET_IMPLICIT_RUNS=0 turns it
+// off, to compare.
+var implicitRuns = os.Getenv("CONVNET_IMPLICIT_RUNS") != "0"
+
+// outputRuns appends to at where each run of 8 output columns of a tile
+// of images images and rows rows starts in its padded band: image by
+// image, row by row, as the output lies in y.
+func (p *convPlan) outputRuns(at []int, wp, ld, images, rows int) []int {
+	for i := 0; i < images; i++ {
+		for r := 0; r < rows; r++ {
+			for c := 0; c < p.geom.OW; c += 8 {
+				at = append(at, r*ld+i*wp+c)
+			}
+		}
+	}
+	return at
+}
+
+// tileRuns computes one tile of forwardImplicit over its output
+// columns only (kernel.SgemmRowsPackedRuns): a tile of one image straight
+// into y (added with accumulate), finished there by ep; a tile of several
+// images into wide, then copied out image by image.
+func (p *convPlan) tileRuns(packed []kernel.RowsA, xp []float32, plane int, off, at []int, y []float32, ep *epilogue, wide []float32, images, oh0, oh1 int, accumulate bool) {
+	ow, phases := p.geom.OW, p.geom.Phases()
+	outPlane := p.cout * p.hw
+	beta := float32(0)
+	if accumulate {
+		beta = 1
+	}
+	if images == 1 {
+		yb := y[oh0*ow:]
+		for g := range packed {
+			kernel.SgemmRowsPackedRuns(&packed[g], len(at)*8, 1, xp[g*p.cinG*phases*plane:], off, at, beta,
+				yb[g*p.coutG*p.hw:], p.hw)
+		}
+		if !accumulate {
+			for ch := 0; ch < p.cout; ch++ {
+				ep.apply(yb[ch*p.hw:ch*p.hw+(oh1-oh0)*ow], ch)
+			}
+		}
+		return
+	}
+	n, block := len(at)*8, (oh1-oh0)*ow
+	for g := range packed {
+		kernel.SgemmRowsPackedRuns(&packed[g], n, 1, xp[g*p.cinG*phases*plane:], off, at, 0, wide[g*p.coutG*n:], n)
+	}
+	for i := 0; i < images; i++ {
+		yb := y[i*outPlane:]
+		for ch := 0; ch < p.cout; ch++ {
+			dst, src := yb[ch*p.hw+oh0*ow:ch*p.hw+oh1*ow], wide[ch*n+i*block:ch*n+(i+1)*block]
+			if accumulate {
+				kernel.AddTo(dst, src)
+				continue
+			}
+			copy(dst, src)
+			ep.apply(dst, ch)
+		}
+	}
 }
 
 // backwardImplicit does what it can of backward for plans that

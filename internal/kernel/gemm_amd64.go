@@ -95,6 +95,20 @@ func packTransposeRowsAVX(rows, k int, dst []float32, ldd int, src []float32, ld
 //go:noescape
 func packGatherAVX(w, k int, dst, src []float32, off []int)
 
+// packGatherSegAVX is:
+//
+//	for p := 0; p < k; p++ {
+//		for s := 0; s < 4; s++ {
+//			copy(dst[p*32+8*s:p*32+8*s+8], src[off[p]+seg[s]:off[p]+seg[s]+8])
+//		}
+//	}
+//
+//go:noescape
+func packGatherSegAVX(k int, dst, src []float32, off []int, seg *[4]int)
+
+// rowRunsArch: packGatherSegAVX gathers SgemmRowsPackedRuns's panels.
+const rowRunsArch = true
+
 // hasAVX gates the packing routines, which use only AVX instructions.
 var hasAVX = cpu.X86.HasAVX
 
@@ -120,6 +134,18 @@ func packGatherArch(dst, src []float32, off []int, w int) bool {
 	}
 	_ = dst[len(off)*w-1] // the assembly trusts this bound
 	packGatherAVX(w, len(off), dst, src, off)
+	return true
+}
+
+// packGatherSegArch is packGatherSegGo for a full 32-wide panel, in
+// assembly where it can; it reports whether it did the work. The caller
+// has checked that every run lies in src.
+func packGatherSegArch(dst, src []float32, off []int, seg *[4]int) bool {
+	if !hasAVX || len(off) == 0 {
+		return false
+	}
+	_ = dst[len(off)*32-1] // the assembly trusts this bound
+	packGatherSegAVX(len(off), dst, src, off, seg)
 	return true
 }
 

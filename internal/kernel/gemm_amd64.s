@@ -5896,6 +5896,45 @@ packGatherAVX_done:
 	VZEROUPPER
 	RET
 
+// func packGatherSegAVX(k int, dst []float32, src []float32, off []int, seg *[4]int)
+// Requires: AVX
+TEXT ·packGatherSegAVX(SB), NOSPLIT, $0-88
+	MOVQ  k+0(FP), CX
+	MOVQ  dst_base+8(FP), DI
+	MOVQ  src_base+32(FP), SI
+	MOVQ  off_base+56(FP), R8
+	MOVQ  seg+80(FP), AX
+	MOVQ  (AX), R10
+	SHLQ  $0x02, R10
+	MOVQ  8(AX), R11
+	SHLQ  $0x02, R11
+	MOVQ  16(AX), R12
+	SHLQ  $0x02, R12
+	MOVQ  24(AX), R13
+	SHLQ  $0x02, R13
+	TESTQ CX, CX
+	JZ    packGatherSegAVX_done
+
+packGatherSegAVX_loop:
+	MOVQ    (R8), R9
+	LEAQ    (SI)(R9*4), R9
+	VMOVUPS (R9)(R10*1), Y0
+	VMOVUPS (R9)(R11*1), Y1
+	VMOVUPS (R9)(R12*1), Y2
+	VMOVUPS (R9)(R13*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $0x08, R8
+	ADDQ    $0x00000080, DI
+	DECQ    CX
+	JNZ     packGatherSegAVX_loop
+
+packGatherSegAVX_done:
+	VZEROUPPER
+	RET
+
 // func im2colRowsAVX512(rows int, dst []float32, ldd int, off int, src []float32, lds int, zmask uint32, cmask uint32)
 // Requires: AVX, AVX512F
 TEXT ·im2colRowsAVX512(SB), NOSPLIT, $0-88

@@ -17,3 +17,9 @@ func packGatherArch(dst, src []float32, off []int, w int) bool { return false }
 
 // transposeArch does nothing here: Transpose does the work in Go.
 func transposeArch(dst []float32, ldd int, src []float32, lds, rows, cols int) int { return 0 }
+
+// packGatherSegArch does nothing here: packGatherSegGo does the work.
+func packGatherSegArch(dst, src []float32, off []int, seg *[4]int) bool { return false }
+
+// rowRunsArch: SgemmRowsPackedRuns gathers its panels in Go here.
+const rowRunsArch = false

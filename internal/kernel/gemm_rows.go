@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // SgemmRows sets C (m×n, rows ldc apart) to alpha·A·B + beta·C on the
 // calling goroutine, where A is m×k (rows lda apart) and row p of B is
@@ -26,7 +29,7 @@ func SgemmRows(m, n, k int, alpha float32, a []float32, lda int, src []float32, 
 	w.a = alignedGrow(w.a, m*k)
 	pa := RowsA{m: m, k: k, kern: kern, packed: w.a}
 	kern.packRowsA(pa.packed, m, k, a, lda)
-	pa.product(w, n, alpha, src, off, beta, c, ldc)
+	pa.product(w, n, alpha, src, off, nil, beta, c, ldc)
 	putGemmWork(w)
 }
 
@@ -71,9 +74,45 @@ func SgemmRowsPacked(pa *RowsA, n int, alpha float32, src []float32, off []int, 
 		return
 	}
 	w := getGemmWork()
-	pa.product(w, n, alpha, src, off, beta, c, ldc)
+	pa.product(w, n, alpha, src, off, nil, beta, c, ldc)
 	putGemmWork(w)
 }
+
+// SgemmRowsPackedRuns is SgemmRowsPacked with B's columns in runs of 8
+// laid out anywhere along its rows: column j of row p of B is
+// src[off[p] + runs[j/8] + j%8], n a multiple of 8. It is the implicit GEMM
+// of a convolution whose output rows are a multiple of 8 wide over only
+// its output's columns, where the plain form also computes the padding
+// between them.
+func SgemmRowsPackedRuns(pa *RowsA, n int, alpha float32, src []float32, off, runs []int, beta float32, c []float32, ldc int) {
+	m, k := pa.m, pa.k
+	if n%8 != 0 || len(runs) != n/8 {
+		panic(fmt.Sprintf("kernel: SgemmRowsPackedRuns n=%d with %d runs of 8", n, len(runs)))
+	}
+	if !startRows("SgemmRowsPackedRuns", m, n, k, nil, 0, src, off, k, 0, alpha, beta, c, ldc) {
+		return
+	}
+	if len(runs) > 0 {
+		lo, hi := slices.Min(runs), slices.Max(runs)
+		// Every row's runs lie in src: off is checked already (with length
+		// 0), so the runs' spread must fit around each.
+		if lo < 0 || slices.Max(off)+hi+8 > len(src) {
+			panic(fmt.Sprintf("kernel: SgemmRowsPackedRuns runs from %d to %d+8 lie outside src (%d floats)", lo, hi, len(src)))
+		}
+	}
+	if pa.kern == nil {
+		sgemmRowsRunsGeneric(m, n, k, alpha, pa.a, pa.lda, src, off, runs, beta, c, ldc)
+		return
+	}
+	w := getGemmWork()
+	pa.product(w, n, alpha, src, off, runs, beta, c, ldc)
+	putGemmWork(w)
+}
+
+// RowRunsSuit reports whether SgemmRowsPackedRuns gathers its panels in
+// assembly here: with 32-wide panels on AVX. Elsewhere it is correct but
+// slower than SgemmRowsPacked.
+func RowRunsSuit() bool { return rowRunsArch && gemmInUse.kern != nil && gemmInUse.kern.nr == 32 }
 
 // startRows checks the arguments of a product whose B has rows rows of
 // length floats in src at off (A, m×k, is checked unless nil: packed
@@ -142,7 +181,7 @@ func (kern *gemmKernel) packRowsA(dst []float32, m, k int, a []float32, lda int)
 // of A (kept in L2) it walks the panels of B: each kc×nr slice of a panel
 // is gathered from src into L1 and multiplied with every tile of rows in
 // the block, so that the tiles of C stay in L1 across the slices.
-func (pa *RowsA) product(w *gemmWork, n int, alpha float32, src []float32, off []int, beta float32, c []float32, ldc int) {
+func (pa *RowsA) product(w *gemmWork, n int, alpha float32, src []float32, off, runs []int, beta float32, c []float32, ldc int) {
 	kern, m, k := pa.kern, pa.m, pa.k
 	nr := kern.nr
 	kc, mc, th := kern.rowsBlocking(m, k)
@@ -156,7 +195,11 @@ func (pa *RowsA) product(w *gemmWork, n int, alpha float32, src []float32, off [
 			cols := min(nr, n-jr)
 			for pc := 0; pc < k; pc += kc {
 				kcc := min(kc, k-pc)
-				packGather(bp[:kcc*nr], src[jr:], off[pc:pc+kcc], cols, nr)
+				if runs != nil {
+					packGatherRuns(bp[:kcc*nr], src, off[pc:pc+kcc], runs, jr, cols, nr)
+				} else {
+					packGather(bp[:kcc*nr], src[jr:], off[pc:pc+kcc], cols, nr)
+				}
 				bet := beta
 				if pc > 0 {
 					bet = 1 // later slices of k add to what the first one wrote
@@ -192,6 +235,46 @@ func packGatherGo(dst, src []float32, off []int, w, nr int) {
 		d := dst[p*nr : (p+1)*nr]
 		copy(d[:w], src[o:o+w])
 		clear(d[w:])
+	}
+}
+
+// packGatherRuns packs the panel of B at columns [j0, j0+w), B's row p
+// being src[off[p]:] read in runs of 8 at runs[0], runs[1], …: to
+// dst[p·nr:], zero-filling the columns past w.
+func packGatherRuns(dst, src []float32, off, runs []int, j0, w, nr int) {
+	if w == 32 && nr == 32 && j0%8 == 0 {
+		r := runs[j0/8:]
+		seg := [4]int{r[0], r[1], r[2], r[3]}
+		if packGatherSegArch(dst, src, off, &seg) {
+			return
+		}
+	}
+	for p, o := range off {
+		d := dst[p*nr : (p+1)*nr]
+		for j := range w {
+			col := j0 + j
+			d[j] = src[o+runs[col/8]+col%8]
+		}
+		clear(d[w:])
+	}
+}
+
+// sgemmRowsRunsGeneric is SgemmRowsPackedRuns by its definition, for the
+// naive reference implementation.
+func sgemmRowsRunsGeneric(m, n, k int, alpha float32, a []float32, lda int, src []float32, off, runs []int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += a[i*lda+p] * src[off[p]+runs[j/8]+j%8]
+			}
+			if beta != 0 {
+				s = alpha*s + beta*c[i*ldc+j]
+			} else {
+				s *= alpha
+			}
+			c[i*ldc+j] = s
+		}
 	}
 }
 

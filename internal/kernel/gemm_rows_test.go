@@ -36,7 +36,7 @@ func TestSgemmRows(t *testing.T) {
 				sgemmRowsGeneric(s.m, s.n, s.k, 1.5, a, lda, src, off, beta, want, ldc)
 				pa := RowsA{m: s.m, k: s.k, kern: im.kern, packed: make([]float32, s.m*s.k)}
 				im.kern.packRowsA(pa.packed, s.m, s.k, a, lda)
-				pa.product(new(gemmWork), s.n, 1.5, src, off, beta, c, ldc)
+				pa.product(new(gemmWork), s.n, 1.5, src, off, nil, beta, c, ldc)
 				for i := 0; i < s.m; i++ {
 					for j := 0; j < ldc; j++ {
 						got, exp := c[i*ldc+j], want[i*ldc+j]
@@ -227,7 +227,7 @@ func FuzzSgemmRows(f *testing.F) {
 			got := append([]float32(nil), c...)
 			pa := RowsA{m: mi, k: ki, kern: im.kern, packed: make([]float32, mi*ki)}
 			im.kern.packRowsA(pa.packed, mi, ki, a, ki)
-			pa.product(new(gemmWork), ni, alpha, src, off, beta, got, ni)
+			pa.product(new(gemmWork), ni, alpha, src, off, nil, beta, got, ni)
 			check("SgemmRows/"+im.name, got, want, ki)
 		}
 		// SgemmDotRows: C (m×n) = A (m×k) · Bᵀ, B's n rows k long at offsets.
@@ -253,4 +253,47 @@ func FuzzSgemmRows(f *testing.F) {
 		SgemmDotRows(mi, ni, ki, alpha, a, ki, src, offT, beta, got, ni)
 		check("SgemmDotRows", got, want, ki)
 	})
+}
+
+// TestSgemmRowsPackedRuns checks the implicit GEMM over runs of 8 columns
+// against its definition, on every packed implementation: full panels,
+// a short last one, runs out of order and overlapping, several k slices,
+// both betas.
+func TestSgemmRowsPackedRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, im := range gemmImpls {
+		if im.kern == nil {
+			continue
+		}
+		for _, s := range [][3]int{{13, 64, 40}, {20, 72, 300}, {64, 200, 576}, {3, 8, 5}} {
+			m, n, k := s[0], s[1], s[2]
+			const lda, ldc = 601, 211
+			a := randMatrix(m*lda, rng)
+			src := randMatrix(4000, rng)
+			off := make([]int, k)
+			for p := range off {
+				off[p] = rng.IntN(2000)
+			}
+			runs := make([]int, n/8)
+			for r := range runs {
+				runs[r] = rng.IntN(1990)
+			}
+			for _, beta := range []float32{0, 1} {
+				c := randMatrix(m*ldc, rng)
+				want := append([]float32(nil), c...)
+				sgemmRowsRunsGeneric(m, n, k, 1.5, a, lda, src, off, runs, beta, want, ldc)
+				saved := gemmInUse
+				gemmInUse = im
+				pa := PackRowsA(m, k, a, lda)
+				SgemmRowsPackedRuns(&pa, n, 1.5, src, off, runs, beta, c, ldc)
+				pa.Release()
+				gemmInUse = saved
+				for i := range want {
+					if d := math.Abs(float64(c[i] - want[i])); !(d <= 1e-4*float64(k)) {
+						t.Fatalf("%s %v beta=%v: c[%d] = %v, want %v", im.name, s, beta, i, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
 }

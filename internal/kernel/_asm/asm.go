@@ -50,6 +50,7 @@ func main() {
 	genPackTranspose()
 	genPackTransposeRows()
 	genPackGather()
+	genPackGatherSeg()
 	genIm2colRows()
 	genAddRows()
 	genMaxPool2x2Row()

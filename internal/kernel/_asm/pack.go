@@ -346,3 +346,41 @@ func genPackGather() {
 	VZEROUPPER()
 	RET()
 }
+
+// genPackGatherSeg emits packGatherSegAVX: a 32-wide panel whose columns
+// are four runs of 8 floats at their own offsets in each row, such as the
+// output rows of a convolution without the padding columns between them.
+func genPackGatherSeg() {
+	TEXT("packGatherSegAVX", NOSPLIT, "func(k int, dst, src []float32, off []int, seg *[4]int)")
+	Doc("packGatherSegAVX copies k rows of four runs of 8 floats, row p's run s at",
+		"src[off[p]+seg[s]:], to consecutive rows of 32 floats of dst; see the Go declaration.")
+	k := Load(Param("k"), RCX)
+	dst := Load(Param("dst").Base(), RDI)
+	src := Load(Param("src").Base(), RSI)
+	off := Load(Param("off").Base(), R8)
+	seg := Load(Param("seg"), RAX)
+	s := []GPPhysical{R10, R11, R12, R13}
+	for i, r := range s {
+		MOVQ(Mem{Base: seg, Disp: 8 * i}, r)
+		SHLQ(U8(2), r)
+	}
+	row := R9
+	TESTQ(k, k)
+	JZ(LabelRef("packGatherSegAVX_done"))
+	Label("packGatherSegAVX_loop")
+	MOVQ(Mem{Base: off}, row)
+	LEAQ(Mem{Base: src, Index: row, Scale: 4}, row)
+	for i, r := range s {
+		VMOVUPS(Mem{Base: row, Index: r, Scale: 1}, ymmRegs[i])
+	}
+	for i := range s {
+		VMOVUPS(ymmRegs[i], Mem{Base: dst, Disp: 32 * i})
+	}
+	ADDQ(U8(8), off)
+	ADDQ(U32(4*32), dst)
+	DECQ(k)
+	JNZ(LabelRef("packGatherSegAVX_loop"))
+	Label("packGatherSegAVX_done")
+	VZEROUPPER()
+	RET()
+}
