@@ -101,10 +101,11 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 
 // Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with w
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
-// torch.nn.functional.conv2d. Stride-1 convolutions with up to
-// implicitWeights weights and outputs wide enough run as implicit GEMMs,
-// band by band, with no column matrix, and so do their gradients
-// (conv_implicit.go). The others are computed as im2col + GEMM, in one of
+// torch.nn.functional.conv2d. Convolutions with up to implicitWeights
+// weights and outputs wide enough run as implicit GEMMs, band by band (or
+// small images several to a band), strided ones over their input's
+// phases, with no column matrix, and so do their weight gradients and
+// the input gradients of stride-1 ones (conv_implicit.go). The others are computed as im2col + GEMM, in one of
 // three ways chosen by size so that the column matrix stays in cache where
 // it can: image by image on each core for small convolutions
 // (conv_batched.go), in bands of output rows for large ones

@@ -37,10 +37,10 @@ func (t implicitTiling) groups(n int) int { return ceilDiv(n, t.images) }
 const maxMosaicWaste = 8
 
 // implicitTiling returns how forwardImplicit tiles the batch, or the zero
-// tiling when the convolution does not suit it: only stride-1
-// convolutions read their input as shifted views, and a 1×1 one is a
-// plain GEMM already; nor do weights past implicitWeights, nor maps whose
-// tiles would make GEMMs too narrow to run well. Bands are as tall as
+// tiling when the convolution does not suit it: a 1×1 one is a plain GEMM
+// already, a strided one with a phase that no tap reads (1×1 of stride 2)
+// would lay out input for nothing, and weights past implicitWeights or
+// maps whose tiles would make GEMMs too narrow run better as im2col. Bands are as tall as
 // implicitBudget allows, and their number over the batch a multiple of the
 // workers where the rows allow, so that every worker gets the same number
 // of rows.
@@ -74,10 +74,9 @@ func (p *convPlan) implicitTiling() implicitTiling {
 
 // mosaic returns the tiling of whole images side by side, as many to a
 // tile as implicitBudget holds (for the padded input and for the output)
-// and the workers each get one: a wider GEMM
-// wastes less of its last 32-column tile, and the weight gradient's dot
-// products run over longer rows, each of which ends in a costly sum
-// across its vector (CIFAR ResNet's 32-channel layer on 16×16 at batch
+// and the workers each get one: a wider GEMM wastes less of its last
+// 32-column tile, and the weight gradient's dot products run over longer
+// rows, each of which ends in a costly sum across its vector (CIFAR ResNet's 32-channel layer on 16×16 at batch
 // 128: 5.4 ms one image a tile, 3.6 ms six, Zen 4). It returns the zero
 // tiling when no tile can hold an image, too many columns would go to
 // waste, or the tiles would be too narrow or not go round the workers.
