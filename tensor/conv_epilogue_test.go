@@ -17,8 +17,10 @@ func TestConv2dBatchNorm(t *testing.T) {
 		path func(p *convPlan) bool
 	}{
 		{"implicit", []int{2, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.implicitTiling().ok() }},
-		{"batched", []int{7, 3, 10, 12}, []int{4, 3, 3, 3}, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{2, 2}}, func(p *convPlan) bool { return p.batched() }},
-		{"bands", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, func(p *convPlan) bool { return !p.batched() && p.bandRows() > 0 }},
+		{"implicit_side_by_side_runs", []int{9, 16, 8, 8}, []int{16, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.implicitTiling().images > 1 }},
+		{"implicit_strided", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, func(p *convPlan) bool { return p.implicitTiling().ok() }},
+		{"batched", []int{7, 3, 10, 12}, []int{4, 3, 3, 3}, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{2, 2}}, func(p *convPlan) bool { return p.batched() && !p.implicitTiling().ok() }},
+		{"bands", []int{1, 64, 40, 40}, []int{128, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return !p.batched() && p.bandRows() > 0 && !p.implicitTiling().ok() }},
 		{"whole_batch", []int{1, 16, 9, 9}, []int{6, 8, 3, 3}, ConvOptions{Groups: 2, Stride: [2]int{2, 2}}, func(p *convPlan) bool { return !p.batched() && p.bandRows() == 0 && !p.implicitTiling().ok() }},
 		{"pointwise", []int{2, 8, 7, 7}, []int{5, 8, 1, 1}, ConvOptions{}, func(p *convPlan) bool { return p.pointwise }},
 	}
