@@ -70,9 +70,7 @@ func convGeoms() []ConvGeom {
 		{C: 2, H: 5, W: 2, KH: 3, KW: 5, SH: 1, SW: 2, PH: 1, PW: 3, DH: 1, DW: 1},
 	}
 	for i := range gs {
-		g := &gs[i]
-		g.OH = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
-		g.OW = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+		gs[i] = withOutputSize(gs[i])
 	}
 	return gs
 }

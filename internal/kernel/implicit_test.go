@@ -55,8 +55,7 @@ func TestPadBand(t *testing.T) {
 		{C: 1, H: 13, W: 10, KH: 7, KW: 5, SH: 2, SW: 3, PH: 3, PW: 0, DH: 1, DW: 1},
 		{C: 2, H: 11, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 2, PW: 1, DH: 2, DW: 1},
 	} {
-		g.OH = (g.H+2*g.PH-(g.KH-1)*g.DH-1)/g.SH + 1
-		g.OW = (g.W+2*g.PW-(g.KW-1)*g.DW-1)/g.SW + 1
+		g = withOutputSize(g)
 		wp, inPlane, left, top := g.PaddedWidth(), g.C*g.H*g.W, g.phaseLeft(), g.phaseTop()
 		for _, images := range []int{1, 3} {
 			x := randMatrix(images*inPlane, rng)
@@ -111,8 +110,7 @@ func TestTapOffsets(t *testing.T) {
 		{C: 2, H: 11, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 2, PW: 1, DH: 2, DW: 1},
 		{C: 1, H: 10, W: 10, KH: 2, KW: 2, SH: 3, SW: 3, PH: 0, PW: 1, DH: 2, DW: 2},
 	} {
-		g.OH = (g.H+2*g.PH-(g.KH-1)*g.DH-1)/g.SH + 1
-		g.OW = (g.W+2*g.PW-(g.KW-1)*g.DW-1)/g.SW + 1
+		g = withOutputSize(g)
 		wp := g.PaddedWidth()
 		if wp < g.OW {
 			t.Fatalf("%+v: padded width %d < output width %d", g, wp, g.OW)
@@ -147,4 +145,11 @@ func TestTapOffsets(t *testing.T) {
 			}
 		}
 	}
+}
+
+// withOutputSize returns g with its output size filled in from the rest.
+func withOutputSize(g ConvGeom) ConvGeom {
+	g.OH = (g.H+2*g.PH-(g.KH-1)*g.DH-1)/g.SH + 1
+	g.OW = (g.W+2*g.PW-(g.KW-1)*g.DW-1)/g.SW + 1
+	return g
 }
