@@ -105,12 +105,13 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 // weights and outputs wide enough run as implicit GEMMs, band by band (or
 // small images several to a band), strided ones over their input's
 // phases, with no column matrix, and so do their weight gradients and
-// the input gradients of stride-1 ones (conv_implicit.go). The others are computed as im2col + GEMM, in one of
-// three ways chosen by size so that the column matrix stays in cache where
-// it can: image by image on each core for small convolutions
-// (conv_batched.go), in bands of output rows for large ones
-// (conv_bands.go), or as one parallel GEMM over the batch (1×1
-// convolutions, and narrow outputs that would waste the GEMM's tiles).
+// the input gradients of stride-1 ones (conv_implicit.go). The others
+// are computed as im2col + GEMM, in one of three ways chosen by size so
+// that the column matrix stays in cache where it can: image by image on
+// each core for small convolutions (conv_batched.go), in bands of output
+// rows for large ones (conv_bands.go), or as one parallel GEMM over the
+// batch (1×1 convolutions, and narrow outputs that would waste the GEMM's
+// tiles).
 func Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	o := opts.normalized()
 	p := newConvPlan(x, w, o)

@@ -107,8 +107,9 @@ func PadBand(g *ConvGeom, x []float32, images int, xp []float32, ld, plane, oh0,
 	top := oh0 + g.phaseTop() // the phase row of band row 0
 	for c := 0; c < g.C; c++ {
 		for ry := 0; ry < g.SH; ry++ {
-			// Band rows [r0, r1) hold input rows (top+r)·SH + ry inside the image.
-			r0, r1 := max(0, ceilDiv(-ry, g.SH)-top), min(rows, ceilDiv(g.H-ry, g.SH)-top)
+			// Band rows [r0, r1) hold input rows (top+r)·SH + ry inside the
+			// image: phase rows from 0 to ⌈(H−ry)/SH⌉.
+			r0, r1 := max(0, -top), min(rows, ceilDiv(g.H-ry, g.SH)-top)
 			for rx := 0; rx < g.SW; rx++ {
 				pc := xp[((c*g.SH+ry)*g.SW+rx)*plane:]
 				pc = pc[:rows*ld+left]
