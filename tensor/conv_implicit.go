@@ -140,7 +140,8 @@ func (p *convPlan) wideColumns(wp, ld, images, rows int) int {
 // input for a 3×3 kernel) is written or read. The weights are packed once
 // for all bands. The GEMM's output rows are PaddedWidth wide; the first OW
 // columns of each are copied into y and finished by ep, or with accumulate
-// added to y.
+// added to y. Where the padding is a large share of those rows, the GEMM
+// computes the output columns alone instead (tileRuns).
 func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
 	ow, phases := p.geom.OW, p.geom.Phases()
 	wp, ld, maxRows, plane, off := p.bandLayout(t)
