@@ -94,27 +94,17 @@ func arenaOf(ts ...*Tensor) *Arena {
 }
 
 // buffer returns n elements from the arena, or from the heap when a is nil.
-// The contents are unspecified unless zero is set.
-func (a *Arena) buffer(n int, zero bool) []float32 {
+// The contents are unspecified.
+func (a *Arena) buffer(n int) []float32 {
 	if a == nil {
 		return make([]float32, n)
 	}
-	b := a.alloc(n)
-	if zero {
-		clear(b)
-	}
-	return b
+	return a.alloc(n)
 }
 
 // result allocates the output of an op over the given inputs, in their
 // arena. Its contents are unspecified: the op must write every element.
 func result(shape []int, inputs ...*Tensor) *Tensor {
 	a := arenaOf(inputs...)
-	return &Tensor{shape: shape, data: a.buffer(checkShape(shape), false), arena: a}
-}
-
-// zeroResult is result filled with zeros.
-func zeroResult(shape []int, inputs ...*Tensor) *Tensor {
-	a := arenaOf(inputs...)
-	return &Tensor{shape: shape, data: a.buffer(checkShape(shape), true), arena: a}
+	return &Tensor{shape: shape, data: a.buffer(checkShape(shape)), arena: a}
 }

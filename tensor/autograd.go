@@ -68,7 +68,7 @@ func gradSlot(t *Tensor) ([]float32, float32) {
 	if t.node == nil {
 		a = nil // leaves (parameters) keep their gradient across steps
 	}
-	t.grad = &Tensor{shape: t.shape, data: a.buffer(len(t.data), false), arena: a}
+	t.grad = &Tensor{shape: t.shape, data: a.buffer(len(t.data)), arena: a}
 	return t.grad.data, 0
 }
 

@@ -142,7 +142,7 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 		// weight needs a gradient, keep the matrix for the backward pass
 		// rather than build it twice.
 		if w.requiresGrad && !p.pointwise && p.chunk == p.n {
-			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw, false)
+			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw)
 		}
 		p.forward(x.data, w.data, out.data, keep)
 		if !ep.empty() {

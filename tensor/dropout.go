@@ -18,7 +18,7 @@ func Dropout(x *Tensor, p float64, rng *rand.Rand) *Tensor {
 		return x
 	}
 	out := result(cloneInts(x.shape), x)
-	mask := x.arena.buffer(len(x.data), false)
+	mask := x.arena.buffer(len(x.data))
 	scale := float32(0)
 	if p < 1 {
 		scale = float32(1 / (1 - p))

@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-
-	"github.com/convnet/convnet/internal/kernel"
-)
+import "github.com/convnet/convnet/internal/kernel"
 
 type binaryKind int
 
@@ -203,12 +199,6 @@ func reluBackward(in, out *Tensor) {
 
 // Neg returns −t.
 func Neg(t *Tensor) *Tensor { return MulScalar(t, -1) }
-
-func checkSameShape(op string, a, b *Tensor) {
-	if !sameShape(a.shape, b.shape) {
-		panic(fmt.Sprintf("tensor: %s shapes %v and %v differ", op, a.shape, b.shape))
-	}
-}
 
 // passGradient sets dst to sign·g, or with accumulate adds sign·g to it.
 func passGradient(dst, g []float32, accumulate bool, sign float32) {

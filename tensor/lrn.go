@@ -23,7 +23,7 @@ func LocalResponseNorm(x *Tensor, size int, alpha, beta, k float64) *Tensor {
 	n, c := x.shape[0], x.shape[1]
 	plane := len(x.data) / max(1, n*c)
 	out := result(cloneInts(x.shape), x)
-	scale := x.arena.buffer(len(x.data), false) // k + α/n·Σa², kept for backward
+	scale := x.arena.buffer(len(x.data)) // k + α/n·Σa², kept for backward
 	lo, hi := size/2, (size-1)/2
 	an := float32(alpha / float64(size))
 	kernel.Parallel(n, 1, func(b0, b1 int) {

@@ -95,7 +95,7 @@ func (l *Locator) Open(ctx context.Context, spec string) (*Set, error) {
 	}
 	if hasPath {
 		if p == "" {
-			return nil, fmt.Errorf("cifar10: data %q: empty PATH after cifar10:", spec)
+			return nil, fmt.Errorf("cifar10: data %q: the PATH in cifar10:PATH is empty", spec)
 		}
 		return l.OpenPath(p)
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestReLUBranchless(t *testing.T) {
 	nanNeg := math.Float32frombits(0xffc00000)
-	in := []float32{-2, -0.0, 0, 1.5, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), nanNeg, -1e-45, 1e-45}
+	in := []float32{-2, float32(math.Copysign(0, -1)), 0, 1.5, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), nanNeg, -1e-45, 1e-45}
 	out := make([]float32, len(in))
 	ReLU(out, in)
 	for i, v := range in {
@@ -20,6 +20,9 @@ func TestReLUBranchless(t *testing.T) {
 		got := out[i]
 		if (want != want) != (got != got) || (want == want && got != want) {
 			t.Errorf("ReLU(%v) = %v, want %v", v, got, want)
+		}
+		if want == 0 && math.Signbit(float64(got)) {
+			t.Errorf("ReLU(%v) = −0, want +0", v)
 		}
 	}
 }

@@ -186,6 +186,7 @@ func copyShort(dst, src []float32) {
 		return
 	}
 	src = src[:len(dst)]
+	//lint:ignore S1001 a loop, because copy calls memmove
 	for i, v := range src {
 		dst[i] = v
 	}
