@@ -101,7 +101,10 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 
 // Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with w
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
-// torch.nn.functional.conv2d. Convolutions with up to implicitWeights
+// torch.nn.functional.conv2d. 3×3 stride-1 convolutions with at least 32
+// channels in and out on maps of 100 2×2 tiles or more run as Winograd's
+// F(2×2, 3×3), 16 GEMMs over the channels that do 4 multiply-adds where
+// the direct convolution does 9 (conv_winograd.go). Convolutions with up to implicitWeights
 // weights and outputs wide enough run as implicit GEMMs, band by band (or
 // small images several to a band), strided ones over their input's
 // phases, with no column matrix, and so do their weight gradients and
@@ -131,6 +134,8 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
 	var keep []float32
 	switch rows, tiling := p.bandRows(), p.implicitTiling(); {
+	case p.winograd():
+		p.forwardWinograd(x.data, w.data, &ep, out.data)
 	case implicitEnabled && tiling.ok():
 		p.forwardImplicit(x.data, w.data, &ep, out.data, tiling, false)
 	case p.batched():
@@ -142,7 +147,7 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 		// weight needs a gradient, keep the matrix for the backward pass
 		// rather than build it twice.
 		if w.requiresGrad && !p.pointwise && p.chunk == p.n {
-			keep = arenaOf(x, w).buffer(p.geom.ColRows()*p.n*p.hw)
+			keep = arenaOf(x, w).buffer(p.geom.ColRows() * p.n * p.hw)
 		}
 		p.forward(x.data, w.data, out.data, keep)
 		if !ep.empty() {

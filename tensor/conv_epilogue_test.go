@@ -7,8 +7,9 @@ import (
 
 // TestConv2dBatchNorm checks that the fused inference op equals Conv2d,
 // BatchNorm in evaluation and ReLU run one after another, bit for bit, on
-// every forward path (implicit GEMM, image by image, bands, one GEMM over
-// the batch, 1×1) and every combination of bias, batch norm and ReLU.
+// every forward path (Winograd, implicit GEMM, image by image, bands, one
+// GEMM over the batch, 1×1) and every combination of bias, batch norm and
+// ReLU.
 func TestConv2dBatchNorm(t *testing.T) {
 	cases := []struct {
 		name string
@@ -16,6 +17,7 @@ func TestConv2dBatchNorm(t *testing.T) {
 		o    ConvOptions
 		path func(p *convPlan) bool
 	}{
+		{"winograd", []int{2, 32, 21, 20}, []int{40, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.winograd() }},
 		{"implicit", []int{2, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.implicitTiling().ok() }},
 		{"implicit_side_by_side_runs", []int{9, 16, 8, 8}, []int{16, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.implicitTiling().images > 1 }},
 		{"implicit_strided", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, func(p *convPlan) bool { return p.implicitTiling().ok() }},
@@ -29,6 +31,9 @@ func TestConv2dBatchNorm(t *testing.T) {
 			for _, withBN := range []bool{false, true} {
 				for _, relu := range []bool{false, true} {
 					t.Run(fmt.Sprintf("%s/bias=%v/bn=%v/relu=%v", c.name, withBias, withBN, relu), func(t *testing.T) {
+						if c.name != "winograd" {
+							withoutWinograd(t) // the bands case would take it
+						}
 						g := gcGen{rng: NewRNG(19)}
 						x, w := g.normal(c.x...), g.normal(c.w...)
 						p := newConvPlan(x, w, c.o.normalized())

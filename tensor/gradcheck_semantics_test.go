@@ -264,6 +264,13 @@ func TestConv2dBands(t *testing.T) {
 	})
 }
 
+// withoutWinograd turns forwardWinograd off for the rest of the test, so
+// that the paths it would take over for 3×3 convolutions are tested.
+func withoutWinograd(t *testing.T) {
+	winogradEnabled = false
+	t.Cleanup(func() { winogradEnabled = true })
+}
+
 // withoutImplicit turns forwardImplicit off for the rest of the test, so
 // that the paths it would take over for stride-1 convolutions are tested.
 func withoutImplicit(t *testing.T) {
@@ -276,6 +283,7 @@ func withoutImplicit(t *testing.T) {
 // bands and a batch, groups, dilation, uneven kernels and padding, with
 // and without bias.
 func TestConv2dImplicit(t *testing.T) {
+	withoutWinograd(t)
 	checkConvForward(t, []convForwardCase{
 		{"b1_3x3_pad1", []int{1, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
 		{"b1_64ch_bands", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
@@ -452,4 +460,25 @@ func gcWiden(s []float32) []float64 {
 		out[i] = float64(v)
 	}
 	return out
+}
+
+// TestConv2dWinograd checks 3×3 convolutions computed as Winograd's
+// F(2×2, 3×3) against the float64 reference: one image split into bands
+// and several, odd sizes whose last tiles stick out of the output, no
+// padding and padding 2, with and without bias.
+func TestConv2dWinograd(t *testing.T) {
+	checkConvForward(t, winogradCases, 29, func(t *testing.T, p *convPlan) {
+		if !p.winograd() {
+			t.Fatal("not computed as Winograd's F(2×2, 3×3); resize the test")
+		}
+	})
+}
+
+var winogradCases = []convForwardCase{
+	{"b1_56x56_pad1", []int{1, 32, 56, 56}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+	{"b3_21x19_pad1", []int{3, 40, 21, 19}, []int{33, 40, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
+	{"b2_24x22_pad0", []int{2, 32, 24, 22}, []int{32, 32, 3, 3}, ConvOptions{}, true},
+	{"b1_19x22_pad2", []int{1, 35, 19, 22}, []int{36, 35, 3, 3}, ConvOptions{Padding: [2]int{2, 2}}, true},
+	{"b2_21x22_pad2x0", []int{2, 32, 21, 22}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{2, 0}}, false},
+	{"b1_23x21_pad0", []int{1, 64, 23, 21}, []int{32, 64, 3, 3}, ConvOptions{}, true},
 }

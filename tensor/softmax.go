@@ -124,7 +124,7 @@ func CrossEntropy(logits *Tensor, targets []int, o CrossEntropyOptions) (*Tensor
 	}
 	targets = append([]int(nil), targets...) // the caller may reuse its slice before Backward
 	eps := o.LabelSmoothing
-	prob := logits.arena.buffer(n*c) // softmax, kept for backward
+	prob := logits.arena.buffer(n * c) // softmax, kept for backward
 	var total float64
 	for i := 0; i < n; i++ {
 		row, p := logits.data[i*c:(i+1)*c], prob[i*c:(i+1)*c]

@@ -100,6 +100,10 @@ func (kern *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
+	if kern.dot != nil && m <= dotRowsA && !transA && transB && k >= 256 && m*n*k >= gemmSerialWork {
+		kern.fewRows(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	if beta == 0 && kern.narrow(m, n) && m*n*k >= gemmSerialWork {
 		// Cᵀ = op(B)ᵀ·op(A)ᵀ, computed into scratch and transposed into C.
 		t := GetScratch(n * m)
@@ -137,6 +141,19 @@ func (kern *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a
 	parallelFor(units, 1, g, gemmChunk)
 	*g = gemmCall{} // drop the caller's slices
 	gemmCalls.Put(g)
+}
+
+// fewRows computes a C of at most dotRowsA rows from A (m×k) and B stored
+// n×k, both with k contiguous, as dot products, six rows of B at a time
+// over the workers: a fully connected layer at batch 1, whose product
+// reads each weight once, so that its time is the time to stream the
+// weights from memory, where packing them would read and write them once
+// more (VGG-16's 25088→4096 layer holds 411 MB).
+func (kern *gemmKernel) fewRows(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	Parallel(ceilDiv(n, dotRowsB), 1, func(lo, hi int) {
+		j0, j1 := lo*dotRowsB, min(n, hi*dotRowsB)
+		sgemmDot(kern.dot, m, j1-j0, k, alpha, a, lda, b[j0*ldb:], ldb, beta, c[j0:], ldc)
+	})
 }
 
 // narrow reports whether an m×n C is better computed transposed: when its

@@ -424,3 +424,34 @@ func TestSgemmNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmFewRows checks products of at most four rows against a
+// transposed B (a fully connected layer at batch 1 to 4), which the
+// implementations with a dot-product kernel compute as dot products over
+// the workers: rows of B not a multiple of six, beta 0 over stale values
+// and beta 1, k not a multiple of the vector.
+func TestSgemmFewRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, im := range gemmImpls {
+		for _, sh := range [][3]int{{1, 1000, 300}, {2, 257, 1024}, {3, 4099, 256}, {4, 640, 515}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			if im.kern != nil && im.kern.dot != nil && m*n*k < gemmSerialWork {
+				t.Fatalf("%d×%d×%d is too small for the dot-product path; resize the test", m, n, k)
+			}
+			for _, beta := range []float32{0, 1} {
+				lda, ldb, ldc := k+3, k+1, n+2
+				a, b := randMatrix((m-1)*lda+k, rng), randMatrix((n-1)*ldb+k, rng)
+				c := randMatrix((m-1)*ldc+n, rng)
+				want := make([]float32, len(c))
+				copy(want, c)
+				sgemmGeneric(false, true, m, n, k, 0.75, a, lda, b, ldb, beta, want, ldc)
+				im.fn(false, true, m, n, k, 0.75, a, lda, b, ldb, beta, c, ldc)
+				for i := range want {
+					if d := math.Abs(float64(c[i] - want[i])); !(d <= 1e-4*float64(k)) {
+						t.Fatalf("%s %d×%d×%d beta %v: c[%d] = %v, want %v", im.name, m, n, k, beta, i, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

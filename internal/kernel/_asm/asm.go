@@ -66,6 +66,8 @@ func main() {
 	genMaxPoolBlocks()
 	genCompactStrided()
 	genRowsWide()
+	genWinogradInput()
+	genWinogradOutput()
 	Generate()
 }
 

@@ -1,0 +1,69 @@
+package kernel
+
+import (
+	"fmt"
+	"slices"
+)
+
+// The input and output transforms of Winograd's F(2×2, 3×3) (Lavin and
+// Gray 2016), over runs of tiles: with
+//
+//	Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  Aᵀ = [1 1 1 0; 0 1 −1 −1],
+//
+// a 3×3 stride-1 convolution's 2×2 output tile is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A
+// for d the 4×4 input patch under it. Each entry of Bᵀ d B and of Aᵀ m A
+// is a few sums and differences, computed here in one order on every path.
+
+// WinogradInput sets dst[ξ·ldd + j] to entry ξ = 4a+b of Bᵀ d B for each
+// tile j < n, where d's entry u = 4r+c is src[off[u] + j]: the patches
+// are shifted views of an input laid out by PadBand.
+func WinogradInput(n int, dst []float32, ldd int, src []float32, off *[16]int) {
+	if n <= 0 {
+		return
+	}
+	if ldd < n || len(dst) < 15*ldd+n || slices.Min(off[:]) < 0 || slices.Max(off[:])+n > len(src) {
+		panic(fmt.Sprintf("kernel: WinogradInput of %d tiles: dst %d floats, rows %d apart; src %d floats, offsets %v",
+			n, len(dst), ldd, len(src), *off))
+	}
+	done := winogradInputArch(n, dst, ldd, src, off)
+	var d, t [16]float32
+	for j := done; j < n; j++ {
+		for u := range d {
+			d[u] = src[off[u]+j]
+		}
+		for c := 0; c < 4; c++ {
+			t[c], t[4+c], t[8+c], t[12+c] = d[c]-d[8+c], d[4+c]+d[8+c], d[8+c]-d[4+c], d[4+c]-d[12+c]
+		}
+		for a := 0; a < 16; a += 4 {
+			dst[a*ldd+j] = t[a] - t[a+2]
+			dst[(a+1)*ldd+j] = t[a+1] + t[a+2]
+			dst[(a+2)*ldd+j] = t[a+2] - t[a+1]
+			dst[(a+3)*ldd+j] = t[a+1] - t[a+3]
+		}
+	}
+}
+
+// WinogradOutput sets dst[q·ldd + j] to entry q = 2i+j' of Aᵀ m A for
+// each tile j < n, where m's entry ξ is src[ξ·lds + j].
+func WinogradOutput(n int, dst []float32, ldd int, src []float32, lds int) {
+	if n <= 0 {
+		return
+	}
+	if ldd < n || lds < n || len(dst) < 3*ldd+n || len(src) < 15*lds+n {
+		panic(fmt.Sprintf("kernel: WinogradOutput of %d tiles: dst %d floats, rows %d apart; src %d floats, rows %d apart",
+			n, len(dst), ldd, len(src), lds))
+	}
+	done := winogradOutputArch(n, dst, ldd, src, lds)
+	var s [8]float32
+	for j := done; j < n; j++ {
+		for b := 0; b < 4; b++ {
+			m0, m1, m2, m3 := src[b*lds+j], src[(4+b)*lds+j], src[(8+b)*lds+j], src[(12+b)*lds+j]
+			s[b] = m0 + m1 + m2
+			s[4+b] = m1 - m2 - m3
+		}
+		for i := 0; i < 8; i += 4 {
+			dst[i/2*ldd+j] = s[i] + s[i+1] + s[i+2]
+			dst[(i/2+1)*ldd+j] = s[i+1] - s[i+2] - s[i+3]
+		}
+	}
+}
