@@ -101,8 +101,8 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 
 // Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with w
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
-// torch.nn.functional.conv2d. 3×3 stride-1 convolutions with at least 32
-// channels in and out on maps of 100 2×2 tiles or more run as Winograd's
+// torch.nn.functional.conv2d. 3×3 stride-1 convolutions with at least 64
+// channels in and out on maps of 14×14 or more run as Winograd's
 // F(2×2, 3×3), 16 GEMMs over the channels that do 4 multiply-adds where
 // the direct convolution does 9 (conv_winograd.go). Convolutions with up to implicitWeights
 // weights and outputs wide enough run as implicit GEMMs, band by band (or
@@ -135,7 +135,7 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	var keep []float32
 	switch rows, tiling := p.bandRows(), p.implicitTiling(); {
 	case p.winograd():
-		p.forwardWinograd(x.data, w.data, &ep, out.data)
+		p.forwardWinograd(x.data, w.data, &ep, out.data, p.winogradTiling(), false)
 	case implicitEnabled && tiling.ok():
 		p.forwardImplicit(x.data, w.data, &ep, out.data, tiling, false)
 	case p.batched():

@@ -17,7 +17,7 @@ func TestConv2dBatchNorm(t *testing.T) {
 		o    ConvOptions
 		path func(p *convPlan) bool
 	}{
-		{"winograd", []int{2, 32, 21, 20}, []int{40, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.winograd() }},
+		{"winograd", []int{2, 64, 21, 20}, []int{72, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.winograd() }},
 		{"implicit", []int{2, 16, 40, 40}, []int{8, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.implicitTiling().ok() }},
 		{"implicit_side_by_side_runs", []int{9, 16, 8, 8}, []int{16, 16, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, func(p *convPlan) bool { return p.implicitTiling().images > 1 }},
 		{"implicit_strided", []int{1, 3, 227, 227}, []int{4, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, func(p *convPlan) bool { return p.implicitTiling().ok() }},

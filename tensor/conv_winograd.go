@@ -47,14 +47,19 @@ var winogradEnabled = os.Getenv("CONVNET_WINOGRAD") != "0"
 
 // winogradMinChannels is the fewest input and output channels for which
 // the Winograd path pays: its GEMMs run over the input channels, and the
-// transforms cost the same for few channels as for many.
-const winogradMinChannels = 32
+// transforms cost the same for few channels as for many (CIFAR ResNet's
+// 32-channel layer on 16×16 at batch 128 took 4.0 ms against 3.6 as an
+// implicit GEMM).
+const winogradMinChannels = 64
 
-// winogradMinTiles is the fewest 2×2 tiles an output map needs for the
-// Winograd path: the weights' transform costs as much for a small map as
-// for a large one (ResNet-18's 512-channel layer on 7×7 took 1.7× as long
-// as an implicit GEMM), and a band of a small map makes narrow GEMMs.
-const winogradMinTiles = 100
+// winogradMinTiles is the fewest 2×2 tiles a batch's output needs for the
+// Winograd path, and winogradMinImageTiles the fewest one image's map
+// needs: the weights' transform costs as much for a small batch of small
+// maps as for a large one (ResNet-18's 512-channel layer on 7×7 at batch
+// 1 took 1.7× as long as an implicit GEMM), and the tiles of a small map
+// waste more of their columns and rows (512 channels on 7×7 at batch 8:
+// 1.15×).
+const winogradMinTiles, winogradMinImageTiles = 100, 49
 
 // winogradBudget bounds (in floats) what a band of tiles keeps between its
 // transforms: the input and the products in the 16 points of the
@@ -65,6 +70,23 @@ const winogradBudget = 1 << 20
 // the map allows: fewer make GEMMs too narrow to run at speed.
 const winogradMinColumns = 96
 
+// winogradTiling cuts a batch for forwardWinograd: each image's rows of
+// tiles into bands, or, where one image's map makes too narrow a GEMM
+// (CIFAR's 16×16), whole images side by side in groups of images.
+func (p *convPlan) winogradTiling() implicitTiling {
+	pg := p.winogradGeom()
+	wp := pg.PaddedWidth()
+	maxColumns := max(winogradBudget/(16*(p.geom.C+p.cout)+4*p.cout), 2*winogradMinColumns)
+	workers := kernel.Workers()
+	if whole := (pg.OH-1)*wp + pg.OW; whole < winogradMinColumns && p.n > 1 {
+		// k images side by side make (OH−1)·k·wp + (k−1)·wp + OW columns.
+		most := max(1, min((maxColumns-pg.OW+wp)/(pg.OH*wp), ceilDiv(p.n, workers)))
+		perWorker := ceilDiv(p.n, workers*most)
+		return implicitTiling{bands: 1, images: ceilDiv(p.n, workers*perWorker)}
+	}
+	return implicitTiling{bands: winogradBands(p.n, wp, pg.OW, pg.OH, maxColumns, workers), images: 1}
+}
+
 // winogradBands returns how many bands of tile rows each image's map of
 // th rows of tw tiles (laid out ld apart) is cut into, for n images over
 // workers: the cut whose GEMMs waste least, counting both the unused
@@ -73,7 +95,6 @@ const winogradMinColumns = 96
 // bands of at least winogradMinColumns tiles (or a whole map) and at most
 // maxColumns (or one row).
 func winogradBands(n, ld, tw, th, maxColumns, workers int) int {
-	maxColumns = max(maxColumns, 2*winogradMinColumns) // wide channels get the GEMMs' minimum all the same
 	best, bestUse := 1, 0.0
 	for bands := 1; bands <= th; bands++ {
 		rows := ceilDiv(th, bands)
@@ -92,12 +113,13 @@ func winogradBands(n, ld, tw, th, maxColumns, workers int) int {
 
 // winograd reports whether the convolution runs as Winograd's F(2×2, 3×3):
 // a 3×3 kernel of stride 1, no dilation, one group, padding no wider than
-// the kernel's reach, enough channels and a large enough map.
+// the kernel's reach, enough channels and enough tiles.
 func (p *convPlan) winograd() bool {
 	g := &p.geom
+	tiles := ceilDiv(g.OH, 2) * ceilDiv(g.OW, 2)
 	return winogradEnabled && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
 		p.groups == 1 && g.PH <= 2 && g.PW <= 2 && g.OH >= 2 && g.OW >= 2 &&
-		g.C >= winogradMinChannels && p.cout >= winogradMinChannels && ceilDiv(g.OH, 2)*ceilDiv(g.OW, 2) >= winogradMinTiles
+		g.C >= winogradMinChannels && p.cout >= winogradMinChannels && tiles >= winogradMinImageTiles && p.n*tiles >= winogradMinTiles
 }
 
 // winogradGeom is the geometry of the 4×4 input patches of the output's
@@ -109,15 +131,16 @@ func (p *convPlan) winogradGeom() kernel.ConvGeom {
 }
 
 // forwardWinograd writes the convolution of x with w into y (N×Cout×OH×OW),
-// finished by ep, band of tile rows by band in parallel.
-func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32) {
+// finished by ep, or with accumulate adds it to y; tile by tile of t in
+// parallel.
+func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
 	c, cout := p.geom.C, p.cout
 	pg := p.winogradGeom()
-	ld := pg.PaddedWidth() // tiles of a band row, the last ones past OW junk
-	bands := winogradBands(p.n, ld, pg.OW, pg.OH, max(1, winogradBudget/(16*(c+cout)+4*cout)), kernel.Workers())
-	rows := ceilDiv(pg.OH, bands)
+	wp := pg.PaddedWidth() // tiles of an image's row, the last ones past OW junk
+	ld := t.images * wp    // of a tile's row
+	rows := ceilDiv(pg.OH, t.bands)
 	plane := (rows + pg.BandHalo()) * ld
-	n := (rows-1)*ld + pg.OW // columns of a full band's GEMMs
+	n := (rows-1)*ld + (t.images-1)*wp + pg.OW // columns of a full tile's GEMMs
 
 	// U[ξ] = (G g Gᵀ)[ξ] for every pair of channels: 16 matrices Cout×C.
 	u := kernel.GetScratch(16 * cout * c)
@@ -132,21 +155,22 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32) {
 	kernel.TapOffsets(&pg, 1, ld, plane, off[:])
 	outPlane := cout * p.hw
 
-	kernel.Parallel(p.n*bands, 1, func(lo, hi int) {
+	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
 		xp := kernel.GetScratch(pg.BandFloats(c, plane))
 		v := kernel.GetScratch(16 * c * n)
 		m := kernel.GetScratch(16 * cout * n)
-		t := kernel.GetScratch(4 * cout * n)
+		tr := kernel.GetScratch(4 * cout * n)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(v)
 		defer kernel.PutScratch(m)
-		defer kernel.PutScratch(t)
+		defer kernel.PutScratch(tr)
 		vRows := make([]int, c) // where row ch of V[ξ] starts in V[ξ]
-		for task := lo; task < hi; task++ {
-			img := task / bands
-			t0, t1 := bandRange(task%bands, bands, pg.OH)
-			cols := (t1-t0-1)*ld + pg.OW // the last row's junk tiles left out
-			kernel.PadBand(&pg, x[img*p.inPlane():], 1, xp, ld, plane, t0, t1)
+		for it := lo; it < hi; it++ {
+			img := it / t.bands * t.images
+			images := min(t.images, p.n-img)
+			t0, t1 := bandRange(it%t.bands, t.bands, pg.OH)
+			cols := (t1-t0-1)*ld + (images-1)*wp + pg.OW // the last row's junk tiles left out
+			kernel.PadBand(&pg, x[img*p.inPlane():], images, xp, ld, plane, t0, t1)
 			// V[ξ][ch] = (Bᵀ d B)[ξ] for every patch of each channel.
 			for ch := 0; ch < c; ch++ {
 				kernel.WinogradInput(cols, v[ch*cols:], c*cols, xp[ch*4*plane:], &off)
@@ -159,17 +183,20 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32) {
 				kernel.SgemmRowsPacked(&packed[xi], cols, 1, v[xi*c*cols:], vRows, 0, m[xi*cout*cols:], cols)
 			}
 			// T[(i, j)] = (Aᵀ M A)[(i, j)]: the four outputs of each tile.
-			kernel.WinogradOutput(cout*cols, t, cout*cols, m, cout*cols)
-			p.winogradScatter(t, cols, y[img*outPlane:], ep, t0, t1, ld)
+			kernel.WinogradOutput(cout*cols, tr, cout*cols, m, cout*cols)
+			for i := 0; i < images; i++ {
+				p.winogradScatter(tr[i*wp:], cols, y[(img+i)*outPlane:], ep, t0, t1, ld, accumulate)
+			}
 		}
 	})
 }
 
-// winogradScatter writes the tiles of band rows [t0, t1) from t into the
-// output image y and finishes the rows by ep. t holds four rows, one per
-// position (i, j) of a tile, each Cout runs of cols tiles, a band row
-// every ld.
-func (p *convPlan) winogradScatter(t []float32, cols int, y []float32, ep *epilogue, t0, t1, ld int) {
+// winogradScatter writes the tiles of band rows [t0, t1) of one image
+// from tr into its output y and finishes the rows by ep, or with
+// accumulate adds them to y. tr holds four rows, one per position (i, j)
+// of a tile, each Cout runs of cols columns, the image's tiles of a band
+// row ld apart.
+func (p *convPlan) winogradScatter(tr []float32, cols int, y []float32, ep *epilogue, t0, t1, ld int, accumulate bool) {
 	oh, ow := p.geom.OH, p.geom.OW
 	ldt := p.cout * cols
 	pairs := ow / 2 // tiles whose both columns are in the output
@@ -179,7 +206,17 @@ func (p *convPlan) winogradScatter(t []float32, cols int, y []float32, ep *epilo
 			src := ch*cols + (r-t0)*ld
 			for i := 0; i < 2 && 2*r+i < oh; i++ {
 				dst := yc[(2*r+i)*ow : (2*r+i+1)*ow]
-				even, odd := t[2*i*ldt+src:][:ceilDiv(ow, 2)], t[(2*i+1)*ldt+src:][:pairs]
+				even, odd := tr[2*i*ldt+src:][:ceilDiv(ow, 2)], tr[(2*i+1)*ldt+src:][:pairs]
+				if accumulate {
+					for j, v := range odd {
+						dst[2*j] += even[j]
+						dst[2*j+1] += v
+					}
+					if ow%2 == 1 {
+						dst[ow-1] += even[pairs]
+					}
+					continue
+				}
 				for j, v := range odd {
 					dst[2*j] = even[j]
 					dst[2*j+1] = v
@@ -189,7 +226,7 @@ func (p *convPlan) winogradScatter(t []float32, cols int, y []float32, ep *epilo
 				}
 			}
 		}
-		if !ep.empty() {
+		if !ep.empty() && !accumulate {
 			ep.apply(yc[2*t0*ow:min(oh, 2*t1)*ow], ch)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/convnet/convnet/internal/kernel"
@@ -464,10 +465,13 @@ func gcWiden(s []float32) []float64 {
 
 // TestConv2dWinograd checks 3×3 convolutions computed as Winograd's
 // F(2×2, 3×3) against the float64 reference: one image split into bands
-// and several, odd sizes whose last tiles stick out of the output, no
-// padding and padding 2, with and without bias.
+// and several, small maps side by side, odd sizes whose last tiles stick
+// out of the output, no padding and padding 2, with and without bias.
 func TestConv2dWinograd(t *testing.T) {
 	checkConvForward(t, winogradCases, 29, func(t *testing.T, p *convPlan) {
+		if tl := p.winogradTiling(); strings.Contains(t.Name(), "side_by_side") != (tl.images > 1) {
+			t.Fatalf("tiled %+v; resize the test", tl)
+		}
 		if !p.winograd() {
 			t.Fatal("not computed as Winograd's F(2×2, 3×3); resize the test")
 		}
@@ -475,10 +479,12 @@ func TestConv2dWinograd(t *testing.T) {
 }
 
 var winogradCases = []convForwardCase{
-	{"b1_56x56_pad1", []int{1, 32, 56, 56}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
-	{"b3_21x19_pad1", []int{3, 40, 21, 19}, []int{33, 40, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
-	{"b2_24x22_pad0", []int{2, 32, 24, 22}, []int{32, 32, 3, 3}, ConvOptions{}, true},
-	{"b1_19x22_pad2", []int{1, 35, 19, 22}, []int{36, 35, 3, 3}, ConvOptions{Padding: [2]int{2, 2}}, true},
-	{"b2_21x22_pad2x0", []int{2, 32, 21, 22}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{2, 0}}, false},
-	{"b1_23x21_pad0", []int{1, 64, 23, 21}, []int{32, 64, 3, 3}, ConvOptions{}, true},
+	{"b1_40x40_pad1", []int{1, 64, 40, 40}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+	{"b3_21x19_pad1", []int{3, 70, 21, 19}, []int{65, 70, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
+	{"b2_24x22_pad0", []int{2, 64, 24, 22}, []int{64, 64, 3, 3}, ConvOptions{}, true},
+	{"b1_19x22_pad2", []int{1, 67, 19, 22}, []int{66, 67, 3, 3}, ConvOptions{Padding: [2]int{2, 2}}, true},
+	{"b2_21x22_pad2x0", []int{2, 64, 21, 22}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{2, 0}}, false},
+	{"b1_23x21_pad0", []int{1, 96, 23, 21}, []int{64, 96, 3, 3}, ConvOptions{}, true},
+	{"b5_14x14_side_by_side", []int{5, 64, 14, 14}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
+	{"b3_13x15_side_by_side", []int{3, 68, 13, 15}, []int{72, 68, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
 }
