@@ -104,7 +104,8 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 // torch.nn.functional.conv2d. 3×3 stride-1 convolutions with at least 64
 // channels in and out on maps of 14×14 or more run as Winograd's
 // F(2×2, 3×3), 16 GEMMs over the channels that do 4 multiply-adds where
-// the direct convolution does 9 (conv_winograd.go). Convolutions with up to implicitWeights
+// the direct convolution does 9, and so does the input gradient of one whose
+// transposed convolution suits it (conv_winograd.go). Convolutions with up to implicitWeights
 // weights and outputs wide enough run as implicit GEMMs, band by band (or
 // small images several to a band), strided ones over their input's
 // phases, with no column matrix, and so do their weight gradients and
@@ -291,6 +292,12 @@ func (p *convPlan) backward(x, w, bias *Tensor, gy, kept []float32) {
 	dx, betaX := gradSlot(x)
 	if dw == nil && dx == nil {
 		return
+	}
+	if dx != nil && p.inputGradWinograd(w.data, gy, dx, betaX) {
+		if dw == nil {
+			return
+		}
+		dx = nil
 	}
 	if implicitEnabled && kept == nil {
 		didW, didX := p.backwardImplicit(x.data, w.data, gy, dw, betaW, dx, betaX)

@@ -231,3 +231,19 @@ func (p *convPlan) winogradScatter(tr []float32, cols int, y []float32, ep *epil
 		}
 	}
 }
+
+// inputGradWinograd sets dx to betaX·dx + the input gradient from gy, as
+// Winograd's F(2×2, 3×3) over the transposed convolution, and reports
+// whether that convolution suits it (see winograd); it leaves dx alone
+// when not.
+func (p *convPlan) inputGradWinograd(w, gy, dx []float32, betaX float32) bool {
+	pt, ok := p.transposed()
+	if !ok || !pt.winograd() {
+		return false
+	}
+	wt := kernel.GetScratch(len(w))
+	defer kernel.PutScratch(wt)
+	p.transposeWeights(w, wt)
+	pt.forwardWinograd(gy, wt, &epilogue{}, dx, pt.winogradTiling(), betaX != 0)
+	return true
+}

@@ -488,3 +488,50 @@ var winogradCases = []convForwardCase{
 	{"b5_14x14_side_by_side", []int{5, 64, 14, 14}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
 	{"b3_13x15_side_by_side", []int{3, 68, 13, 15}, []int{72, 68, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
 }
+
+// TestConv2dWinogradBackward checks the input gradient computed as
+// Winograd's F(2×2, 3×3) over the transposed convolution against the
+// float64 reference: written and added to a gradient already there, with
+// and without the weight gradient beside it.
+func TestConv2dWinogradBackward(t *testing.T) {
+	for _, c := range winogradCases {
+		for _, v := range []struct {
+			name                string
+			twice, weightFrozen bool
+		}{{"once", false, false}, {"twice", true, false}, {"frozen_weights", false, true}} {
+			t.Run(c.name+"/"+v.name, func(t *testing.T) {
+				g := gcGen{rng: NewRNG(31)}
+				x := g.normal(c.x...).SetRequiresGrad(true)
+				w := g.normal(c.w...).SetRequiresGrad(!v.weightFrozen)
+				p := newConvPlan(x, w, c.o.normalized())
+				if pt, ok := p.transposed(); !ok || !pt.winograd() {
+					t.Fatal("input gradient not computed as Winograd's F(2×2, 3×3); resize the test")
+				}
+				y := Conv2d(x, w, nil, c.o)
+				gy := RandU(g.rng, -1, 1, y.shape...)
+				loss := Sum(Mul(y, gy))
+				if v.twice {
+					loss = Add(loss, Sum(x))
+				}
+				loss.Backward()
+				wantX, wantW := reference.Conv2dGrads(reference.FromFloat32(x.data, x.shape...),
+					reference.FromFloat32(w.data, w.shape...), reference.FromFloat32(gy.data, gy.shape...), gcConvRef(c.o))
+				if v.twice {
+					for i := range wantX.Data {
+						wantX.Data[i]++
+					}
+				}
+				if e := gcRelErr(x.Grad().data, wantX.Data, nil); e > 1e-5 {
+					t.Errorf("input gradient differs from the definition by %.3g", e)
+				}
+				if v.weightFrozen {
+					if w.Grad() != nil {
+						t.Error("a frozen weight got a gradient")
+					}
+				} else if e := gcRelErr(w.Grad().data, wantW.Data, nil); e > 1e-5 {
+					t.Errorf("weight gradient differs from the definition by %.3g", e)
+				}
+			})
+		}
+	}
+}
