@@ -15,7 +15,7 @@ import (
 // are one GEMM over the channels, (Cout × C)·(C × tiles). The patches are
 // shifted views of the input split into its four stride-2 phases
 // (kernel.PadBand, as for a strided implicit GEMM); kernel.WinogradInput
-// and kernel.WinogradOutput transform them and the products, and the
+// and kernel.WinogradOutputRows transform them and the products, and the
 // weights' transform is a GEMM with G⊗G.
 
 // winogradG is G: the weights' transform, U = G g Gᵀ.
@@ -159,11 +159,11 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 		xp := kernel.GetScratch(pg.BandFloats(c, plane))
 		v := kernel.GetScratch(16 * c * n)
 		m := kernel.GetScratch(16 * cout * n)
-		tr := kernel.GetScratch(4 * cout * n)
+		spare := kernel.GetScratch(p.geom.OW) // the bottom row of tiles past an odd OH
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(v)
 		defer kernel.PutScratch(m)
-		defer kernel.PutScratch(tr)
+		defer kernel.PutScratch(spare)
 		vRows := make([]int, c) // where row ch of V[ξ] starts in V[ξ]
 		for it := lo; it < hi; it++ {
 			img := it / t.bands * t.images
@@ -182,49 +182,30 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 			for xi := range packed {
 				kernel.SgemmRowsPacked(&packed[xi], cols, 1, v[xi*c*cols:], vRows, 0, m[xi*cout*cols:], cols)
 			}
-			// T[(i, j)] = (Aᵀ M A)[(i, j)]: the four outputs of each tile.
-			kernel.WinogradOutput(cout*cols, tr, cout*cols, m, cout*cols)
+			// Aᵀ M A: each tile's four outputs, into the output rows.
 			for i := 0; i < images; i++ {
-				p.winogradScatter(tr[i*wp:], cols, y[(img+i)*outPlane:], ep, t0, t1, ld, accumulate)
+				p.winogradOutput(m[i*wp:], cols, y[(img+i)*outPlane:], spare, ep, t0, t1, ld, accumulate)
 			}
 		}
 	})
 }
 
-// winogradScatter writes the tiles of band rows [t0, t1) of one image
-// from tr into its output y and finishes the rows by ep, or with
-// accumulate adds them to y. tr holds four rows, one per position (i, j)
-// of a tile, each Cout runs of cols columns, the image's tiles of a band
-// row ld apart.
-func (p *convPlan) winogradScatter(tr []float32, cols int, y []float32, ep *epilogue, t0, t1, ld int, accumulate bool) {
+// winogradOutput writes the tiles of band rows [t0, t1) of one image into
+// its output y, from m (the 16 points of each tile, Cout runs of cols
+// columns a point, the image's tiles of a band row ld apart), and finishes
+// the rows by ep, or with accumulate adds them to y. spare takes the
+// bottom row of tiles that reach past an odd OH.
+func (p *convPlan) winogradOutput(m []float32, cols int, y, spare []float32, ep *epilogue, t0, t1, ld int, accumulate bool) {
 	oh, ow := p.geom.OH, p.geom.OW
-	ldt := p.cout * cols
-	pairs := ow / 2 // tiles whose both columns are in the output
+	tw := ceilDiv(ow, 2)
 	for ch := 0; ch < p.cout; ch++ {
 		yc := y[ch*p.hw:]
 		for r := t0; r < t1; r++ {
-			src := ch*cols + (r-t0)*ld
-			for i := 0; i < 2 && 2*r+i < oh; i++ {
-				dst := yc[(2*r+i)*ow : (2*r+i+1)*ow]
-				even, odd := tr[2*i*ldt+src:][:ceilDiv(ow, 2)], tr[(2*i+1)*ldt+src:][:pairs]
-				if accumulate {
-					for j, v := range odd {
-						dst[2*j] += even[j]
-						dst[2*j+1] += v
-					}
-					if ow%2 == 1 {
-						dst[ow-1] += even[pairs]
-					}
-					continue
-				}
-				for j, v := range odd {
-					dst[2*j] = even[j]
-					dst[2*j+1] = v
-				}
-				if ow%2 == 1 {
-					dst[ow-1] = even[pairs]
-				}
+			top, bottom := yc[2*r*ow:(2*r+1)*ow], spare[:ow]
+			if 2*r+1 < oh {
+				bottom = yc[(2*r+1)*ow : (2*r+2)*ow]
 			}
+			kernel.WinogradOutputRows(tw, top, bottom, m[ch*cols+(r-t0)*ld:], p.cout*cols, accumulate)
 		}
 		if !ep.empty() && !accumulate {
 			ep.apply(yc[2*t0*ow:min(oh, 2*t1)*ow], ch)

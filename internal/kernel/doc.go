@@ -1,5 +1,7 @@
-// Package kernel holds the float32 compute of convnet on plain slices: GEMM,
-// im2col/col2im, pooling, element-wise maps and reductions.
+// Package kernel holds the float32 compute of convnet on plain slices: GEMM
+// (packed, over shifted views for implicit convolutions, and as dot
+// products), im2col/col2im, the transforms of Winograd's F(2×2, 3×3),
+// pooling, element-wise maps and reductions.
 //
 // It knows nothing of tensors, autograd or models. Every function takes its
 // operands as slices plus sizes, writes into a destination the caller owns and

@@ -7413,89 +7413,220 @@ winogradInputAVX512_done:
 	VZEROUPPER
 	RET
 
-// func winogradOutputAVX512(n int, dst []float32, ldd int, src []float32, lds int)
+// func winogradOutputRowsAVX512(blocks int, dst0 []float32, dst1 []float32, src []float32, lds int, acc bool, tail uint32, lo uint32, hi uint32)
 // Requires: AVX, AVX512F
-TEXT ·winogradOutputAVX512(SB), NOSPLIT, $0-72
-	MOVQ  n+0(FP), CX
-	MOVQ  dst_base+8(FP), DI
-	MOVQ  ldd+32(FP), DX
-	MOVQ  src_base+40(FP), SI
-	MOVQ  lds+64(FP), R8
-	SHLQ  $0x02, DX
-	SHLQ  $0x02, R8
-	TESTQ CX, CX
-	JZ    winogradOutputAVX512_done
+TEXT ·winogradOutputRowsAVX512(SB), NOSPLIT, $0-104
+	MOVQ    blocks+0(FP), CX
+	MOVQ    dst0_base+8(FP), DI
+	MOVQ    dst1_base+32(FP), DX
+	MOVQ    src_base+56(FP), SI
+	MOVQ    lds+80(FP), R8
+	MOVBQZX acc+88(FP), R11
+	SHLQ    $0x02, R8
+	MOVL    tail+92(FP), R10
+	KMOVW   R10, K1
+	MOVL    lo+96(FP), R10
+	KMOVW   R10, K2
+	MOVL    hi+100(FP), R10
+	KMOVW   R10, K3
+	TESTQ   CX, CX
+	JZ      winogradOutputRowsAVX512_tail
 
-winogradOutputAVX512_loop:
-	MOVQ    SI, R9
-	VMOVUPS (R9), Z0
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z1
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z2
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z3
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z4
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z5
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z6
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z7
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z8
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z9
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z10
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z11
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z12
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z13
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z14
-	ADDQ    R8, R9
-	VMOVUPS (R9), Z15
-	VADDPS  Z4, Z0, Z16
-	VADDPS  Z8, Z16, Z16
-	VSUBPS  Z8, Z4, Z20
-	VSUBPS  Z12, Z20, Z20
-	VADDPS  Z5, Z1, Z17
-	VADDPS  Z9, Z17, Z17
-	VSUBPS  Z9, Z5, Z21
-	VSUBPS  Z13, Z21, Z21
-	VADDPS  Z6, Z2, Z18
-	VADDPS  Z10, Z18, Z18
-	VSUBPS  Z10, Z6, Z22
-	VSUBPS  Z14, Z22, Z22
-	VADDPS  Z7, Z3, Z19
-	VADDPS  Z11, Z19, Z19
-	VSUBPS  Z11, Z7, Z23
-	VSUBPS  Z15, Z23, Z23
-	VADDPS  Z17, Z16, Z0
-	VADDPS  Z18, Z0, Z0
-	VSUBPS  Z18, Z17, Z1
-	VSUBPS  Z19, Z1, Z1
-	VADDPS  Z21, Z20, Z2
-	VADDPS  Z22, Z2, Z2
-	VSUBPS  Z22, Z21, Z3
-	VSUBPS  Z23, Z3, Z3
-	MOVQ    DI, R10
-	VMOVUPS Z0, (R10)
-	ADDQ    DX, R10
-	VMOVUPS Z1, (R10)
-	ADDQ    DX, R10
-	VMOVUPS Z2, (R10)
-	ADDQ    DX, R10
-	VMOVUPS Z3, (R10)
+winogradOutputRowsAVX512_loop:
+	MOVQ       SI, R9
+	VMOVUPS    (R9), Z0
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z1
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z2
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z3
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z4
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z5
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z6
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z7
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z8
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z9
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z10
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z11
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z12
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z13
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z14
+	ADDQ       R8, R9
+	VMOVUPS    (R9), Z15
+	VADDPS     Z4, Z0, Z16
+	VADDPS     Z8, Z16, Z16
+	VSUBPS     Z8, Z4, Z20
+	VSUBPS     Z12, Z20, Z20
+	VADDPS     Z5, Z1, Z17
+	VADDPS     Z9, Z17, Z17
+	VSUBPS     Z9, Z5, Z21
+	VSUBPS     Z13, Z21, Z21
+	VADDPS     Z6, Z2, Z18
+	VADDPS     Z10, Z18, Z18
+	VSUBPS     Z10, Z6, Z22
+	VSUBPS     Z14, Z22, Z22
+	VADDPS     Z7, Z3, Z19
+	VADDPS     Z11, Z19, Z19
+	VSUBPS     Z11, Z7, Z23
+	VSUBPS     Z15, Z23, Z23
+	VADDPS     Z17, Z16, Z24
+	VADDPS     Z18, Z24, Z24
+	VSUBPS     Z18, Z17, Z25
+	VSUBPS     Z19, Z25, Z25
+	VADDPS     Z21, Z20, Z26
+	VADDPS     Z22, Z26, Z26
+	VSUBPS     Z22, Z21, Z27
+	VSUBPS     Z23, Z27, Z27
+	VUNPCKLPS  Z25, Z24, Z0
+	VUNPCKHPS  Z25, Z24, Z1
+	VSHUFF32X4 $0x44, Z1, Z0, Z2
+	VSHUFF32X4 $0xd8, Z2, Z2, Z2
+	VSHUFF32X4 $0xee, Z1, Z0, Z3
+	VSHUFF32X4 $0xd8, Z3, Z3, Z3
+	TESTQ      R11, R11
+	JZ         winogradOutputRowsAVX512_full_set00
+	VADDPS     (DI), Z2, Z2
+
+winogradOutputRowsAVX512_full_set00:
+	VMOVUPS Z2, (DI)
+	TESTQ   R11, R11
+	JZ      winogradOutputRowsAVX512_full_set01
+	VADDPS  64(DI), Z3, Z3
+
+winogradOutputRowsAVX512_full_set01:
+	VMOVUPS    Z3, 64(DI)
+	VUNPCKLPS  Z27, Z26, Z0
+	VUNPCKHPS  Z27, Z26, Z1
+	VSHUFF32X4 $0x44, Z1, Z0, Z2
+	VSHUFF32X4 $0xd8, Z2, Z2, Z2
+	VSHUFF32X4 $0xee, Z1, Z0, Z3
+	VSHUFF32X4 $0xd8, Z3, Z3, Z3
+	TESTQ      R11, R11
+	JZ         winogradOutputRowsAVX512_full_set10
+	VADDPS     (DX), Z2, Z2
+
+winogradOutputRowsAVX512_full_set10:
+	VMOVUPS Z2, (DX)
+	TESTQ   R11, R11
+	JZ      winogradOutputRowsAVX512_full_set11
+	VADDPS  64(DX), Z3, Z3
+
+winogradOutputRowsAVX512_full_set11:
+	VMOVUPS Z3, 64(DX)
 	ADDQ    $0x40, SI
-	ADDQ    $0x40, DI
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, DX
 	DECQ    CX
-	JNZ     winogradOutputAVX512_loop
+	JNZ     winogradOutputRowsAVX512_loop
 
-winogradOutputAVX512_done:
+winogradOutputRowsAVX512_tail:
+	KORTESTW   K1, K1
+	JZ         winogradOutputRowsAVX512_done
+	MOVQ       SI, R9
+	VMOVUPS.Z  (R9), K1, Z0
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z1
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z2
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z3
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z4
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z5
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z7
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z8
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z9
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z10
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z11
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z12
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z13
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z14
+	ADDQ       R8, R9
+	VMOVUPS.Z  (R9), K1, Z15
+	VADDPS     Z4, Z0, Z16
+	VADDPS     Z8, Z16, Z16
+	VSUBPS     Z8, Z4, Z20
+	VSUBPS     Z12, Z20, Z20
+	VADDPS     Z5, Z1, Z17
+	VADDPS     Z9, Z17, Z17
+	VSUBPS     Z9, Z5, Z21
+	VSUBPS     Z13, Z21, Z21
+	VADDPS     Z6, Z2, Z18
+	VADDPS     Z10, Z18, Z18
+	VSUBPS     Z10, Z6, Z22
+	VSUBPS     Z14, Z22, Z22
+	VADDPS     Z7, Z3, Z19
+	VADDPS     Z11, Z19, Z19
+	VSUBPS     Z11, Z7, Z23
+	VSUBPS     Z15, Z23, Z23
+	VADDPS     Z17, Z16, Z24
+	VADDPS     Z18, Z24, Z24
+	VSUBPS     Z18, Z17, Z25
+	VSUBPS     Z19, Z25, Z25
+	VADDPS     Z21, Z20, Z26
+	VADDPS     Z22, Z26, Z26
+	VSUBPS     Z22, Z21, Z27
+	VSUBPS     Z23, Z27, Z27
+	VUNPCKLPS  Z25, Z24, Z0
+	VUNPCKHPS  Z25, Z24, Z1
+	VSHUFF32X4 $0x44, Z1, Z0, Z2
+	VSHUFF32X4 $0xd8, Z2, Z2, Z2
+	VSHUFF32X4 $0xee, Z1, Z0, Z3
+	VSHUFF32X4 $0xd8, Z3, Z3, Z3
+	TESTQ      R11, R11
+	JZ         winogradOutputRowsAVX512_last_set00
+	VADDPS.Z   (DI), Z2, K2, Z2
+
+winogradOutputRowsAVX512_last_set00:
+	VMOVUPS  Z2, K2, (DI)
+	TESTQ    R11, R11
+	JZ       winogradOutputRowsAVX512_last_set01
+	VADDPS.Z 64(DI), Z3, K3, Z3
+
+winogradOutputRowsAVX512_last_set01:
+	VMOVUPS    Z3, K3, 64(DI)
+	VUNPCKLPS  Z27, Z26, Z0
+	VUNPCKHPS  Z27, Z26, Z1
+	VSHUFF32X4 $0x44, Z1, Z0, Z2
+	VSHUFF32X4 $0xd8, Z2, Z2, Z2
+	VSHUFF32X4 $0xee, Z1, Z0, Z3
+	VSHUFF32X4 $0xd8, Z3, Z3, Z3
+	TESTQ      R11, R11
+	JZ         winogradOutputRowsAVX512_last_set10
+	VADDPS.Z   (DX), Z2, K2, Z2
+
+winogradOutputRowsAVX512_last_set10:
+	VMOVUPS  Z2, K2, (DX)
+	TESTQ    R11, R11
+	JZ       winogradOutputRowsAVX512_last_set11
+	VADDPS.Z 64(DX), Z3, K3, Z3
+
+winogradOutputRowsAVX512_last_set11:
+	VMOVUPS Z3, K3, 64(DX)
+
+winogradOutputRowsAVX512_done:
 	VZEROUPPER
 	RET

@@ -43,27 +43,45 @@ func WinogradInput(n int, dst []float32, ldd int, src []float32, off *[16]int) {
 	}
 }
 
-// WinogradOutput sets dst[q·ldd + j] to entry q = 2i+j' of Aᵀ m A for
-// each tile j < n, where m's entry ξ is src[ξ·lds + j].
-func WinogradOutput(n int, dst []float32, ldd int, src []float32, lds int) {
+// WinogradOutputRows computes Aᵀ m A for a row of n tiles, m's entry ξ
+// (= 4a+b) of tile j at src[ξ·lds + j], and writes tile j's 2×2 outputs to
+// columns 2j and 2j+1 of the output rows dst0 (the tile's top row) and
+// dst1, or with acc adds them there. dst0 and dst1 are as long, 2n
+// columns or 2n−1 (an odd width, whose last tile's right column falls
+// outside).
+func WinogradOutputRows(n int, dst0, dst1 []float32, src []float32, lds int, acc bool) {
 	if n <= 0 {
 		return
 	}
-	if ldd < n || lds < n || len(dst) < 3*ldd+n || len(src) < 15*lds+n {
-		panic(fmt.Sprintf("kernel: WinogradOutput of %d tiles: dst %d floats, rows %d apart; src %d floats, rows %d apart",
-			n, len(dst), ldd, len(src), lds))
+	w := len(dst0)
+	if (w != 2*n && w != 2*n-1) || len(dst1) != w || lds < n || len(src) < 15*lds+n {
+		panic(fmt.Sprintf("kernel: WinogradOutputRows of %d tiles: rows of %d and %d floats, src %d floats with rows %d apart",
+			n, w, len(dst1), len(src), lds))
 	}
-	done := winogradOutputArch(n, dst, ldd, src, lds)
+	if winogradOutputRowsArch(n, dst0, dst1, src, lds, acc) {
+		return
+	}
 	var s [8]float32
-	for j := done; j < n; j++ {
+	for j := 0; j < n; j++ {
 		for b := 0; b < 4; b++ {
 			m0, m1, m2, m3 := src[b*lds+j], src[(4+b)*lds+j], src[(8+b)*lds+j], src[(12+b)*lds+j]
 			s[b] = m0 + m1 + m2
 			s[4+b] = m1 - m2 - m3
 		}
-		for i := 0; i < 8; i += 4 {
-			dst[i/2*ldd+j] = s[i] + s[i+1] + s[i+2]
-			dst[(i/2+1)*ldd+j] = s[i+1] - s[i+2] - s[i+3]
+		for i, d := range [2][]float32{dst0, dst1} {
+			y0 := s[4*i] + s[4*i+1] + s[4*i+2]
+			y1 := s[4*i+1] - s[4*i+2] - s[4*i+3]
+			if acc {
+				d[2*j] += y0
+				if 2*j+1 < w {
+					d[2*j+1] += y1
+				}
+				continue
+			}
+			d[2*j] = y0
+			if 2*j+1 < w {
+				d[2*j+1] = y1
+			}
 		}
 	}
 }

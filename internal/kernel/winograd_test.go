@@ -62,43 +62,71 @@ func TestWinogradInput(t *testing.T) {
 	}
 }
 
-// TestWinogradOutput is TestWinogradInput for Aᵀ m A.
-func TestWinogradOutput(t *testing.T) {
+// TestWinogradOutputRows checks rows of tiles of several lengths (whole
+// vectors, masked tails, odd widths), written and added, against Aᵀ m A
+// in float64, and bit for bit against the sums in the order the kernel
+// makes them.
+func TestWinogradOutputRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{1, 7, 16, 31, 48} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			lds, ldd := n+5, n+1
-			src := randFloats(rng, 15*lds+n)
-			dst := make([]float32, 3*ldd+n)
-			WinogradOutput(n, dst, ldd, src, lds)
-			for j := 0; j < n; j++ {
-				for i := 0; i < 2; i++ {
-					for jj := 0; jj < 2; jj++ {
-						var want float64
-						for a := 0; a < 4; a++ {
-							for b := 0; b < 4; b++ {
-								want += testAT[i][a] * float64(src[(4*a+b)*lds+j]) * testAT[jj][b]
+	for _, n := range []int{1, 7, 16, 17, 31, 32, 48} {
+		for _, odd := range []bool{false, true} {
+			for _, acc := range []bool{false, true} {
+				w := 2*n - map[bool]int{false: 0, true: 1}[odd]
+				if w == 0 {
+					continue
+				}
+				t.Run(fmt.Sprintf("n=%d/w=%d/acc=%v", n, w, acc), func(t *testing.T) {
+					lds := n + 5
+					src := randFloats(rng, 15*lds+n)
+					// Each row ends 40 floats before its buffer does: the
+					// kernel must leave those alone.
+					backing := [2][]float32{randFloats(rng, w+40), randFloats(rng, w+40)}
+					rows := [2][]float32{backing[0][:w], backing[1][:w]}
+					before := [2][]float32{append([]float32(nil), backing[0]...), append([]float32(nil), backing[1]...)}
+					WinogradOutputRows(n, rows[0], rows[1], src, lds, acc)
+					for i := range backing {
+						for k := w; k < w+40; k++ {
+							if backing[i][k] != before[i][k] {
+								t.Fatalf("row %d: float %d past its end written", i, k-w)
 							}
 						}
-						if got := float64(dst[(2*i+jj)*ldd+j]); math.Abs(got-want) > 1e-5 {
-							t.Fatalf("tile %d output (%d, %d): %v, want %v", j, i, jj, got, want)
+					}
+					for j := 0; j < n; j++ {
+						m := func(a, b int) float32 { return src[(4*a+b)*lds+j] }
+						for i := 0; i < 2; i++ {
+							for jj := 0; jj < 2 && 2*j+jj < w; jj++ {
+								var want64 float64
+								for a := 0; a < 4; a++ {
+									for b := 0; b < 4; b++ {
+										want64 += testAT[i][a] * float64(m(a, b)) * testAT[jj][b]
+									}
+								}
+								var s [4]float32 // row i of Aᵀ m, column by column
+								for b := 0; b < 4; b++ {
+									if i == 0 {
+										s[b] = m(0, b) + m(1, b) + m(2, b)
+									} else {
+										s[b] = m(1, b) - m(2, b) - m(3, b)
+									}
+								}
+								want := s[0] + s[1] + s[2]
+								if jj == 1 {
+									want = s[1] - s[2] - s[3]
+								}
+								if acc {
+									want += before[i][2*j+jj]
+									want64 += float64(before[i][2*j+jj])
+								}
+								got := rows[i][2*j+jj]
+								if got != want || math.Abs(float64(got)-want64) > 1e-5 {
+									t.Fatalf("tile %d output (%d, %d): %v, want %v (%v in float64)", j, i, jj, got, want, want64)
+								}
+							}
 						}
 					}
-				}
+				})
 			}
-			one, col := make([]float32, 4), make([]float32, 16)
-			for j := 0; j < n; j++ {
-				for xi := range col {
-					col[xi] = src[xi*lds+j]
-				}
-				WinogradOutput(1, one, 1, col, 1)
-				for q := 0; q < 4; q++ {
-					if one[q] != dst[q*ldd+j] {
-						t.Fatalf("tile %d output %d: %v alone, %v in a run of %d", j, q, one[q], dst[q*ldd+j], n)
-					}
-				}
-			}
-		})
+		}
 	}
 }
 
@@ -114,8 +142,9 @@ func TestWinogradBounds(t *testing.T) {
 		{"input src short", func() { WinogradInput(16, make([]float32, 16*16), 16, make([]float32, 25), &off) }},
 		{"input dst short", func() { WinogradInput(16, make([]float32, 15*16+15), 16, make([]float32, 40), &off) }},
 		{"input rows overlap", func() { WinogradInput(16, make([]float32, 16*16), 8, make([]float32, 40), &off) }},
-		{"output src short", func() { WinogradOutput(16, make([]float32, 64), 16, make([]float32, 15*16+15), 16) }},
-		{"output dst short", func() { WinogradOutput(16, make([]float32, 63), 16, make([]float32, 256), 16) }},
+		{"output src short", func() { WinogradOutputRows(16, make([]float32, 32), make([]float32, 32), make([]float32, 15*16+15), 16, false) }},
+		{"output rows too short", func() { WinogradOutputRows(16, make([]float32, 30), make([]float32, 30), make([]float32, 256), 16, false) }},
+		{"output rows differ", func() { WinogradOutputRows(16, make([]float32, 32), make([]float32, 31), make([]float32, 256), 16, false) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

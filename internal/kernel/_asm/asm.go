@@ -67,7 +67,7 @@ func main() {
 	genCompactStrided()
 	genRowsWide()
 	genWinogradInput()
-	genWinogradOutput()
+	genWinogradOutputRows()
 	Generate()
 }
 

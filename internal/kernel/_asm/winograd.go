@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -76,49 +78,88 @@ func at(in [4]VecPhysical, out [2]VecPhysical) {
 	VSUBPS(in[3], out[1], out[1])
 }
 
-// genWinogradOutput emits winogradOutputAVX512: Y = Aᵀ M A for 16 tiles a
-// step, M's 16 rows lds floats apart in src.
-func genWinogradOutput() {
-	TEXT("winogradOutputAVX512", NOSPLIT, "func(n int, dst []float32, ldd int, src []float32, lds int)")
-	Doc("winogradOutputAVX512 transforms 16·n tiles; see WinogradOutput.")
-	n := Load(Param("n"), RCX).(GPPhysical)
-	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
-	ldd := Load(Param("ldd"), RDX).(GPPhysical)
+// genWinogradOutputRows emits winogradOutputRowsAVX512: Y = Aᵀ M A for a
+// row of tiles, 16 a step, M's 16 rows lds floats apart in src, each
+// tile's 2×2 outputs stored (or with acc added) into two rows of the
+// output, interleaved: tile j's columns 2j and 2j+1. The last step, when
+// tail is not zero, loads the tiles of its mask and stores the columns of
+// the masks lo and hi (its first and second 16 columns).
+func genWinogradOutputRows() {
+	TEXT("winogradOutputRowsAVX512", NOSPLIT, "func(blocks int, dst0, dst1, src []float32, lds int, acc bool, tail, lo, hi uint32)")
+	Doc("winogradOutputRowsAVX512 transforms a row of tiles into two rows of output; see",
+		"WinogradOutputRows.")
+	n := Load(Param("blocks"), RCX).(GPPhysical)
+	d0 := Load(Param("dst0").Base(), RDI).(GPPhysical)
+	d1 := Load(Param("dst1").Base(), RDX).(GPPhysical)
 	src := Load(Param("src").Base(), RSI).(GPPhysical)
 	lds := Load(Param("lds"), R8).(GPPhysical)
-	SHLQ(U8(2), ldd)
+	acc := Load(Param("acc"), R11).(GPPhysical)
 	SHLQ(U8(2), lds)
-	in, out := R9, R10
+	in := R9
+	for i, name := range []string{"tail", "lo", "hi"} {
+		m := Load(Param(name), R10L)
+		KMOVW(m, []Register{K1, K2, K3}[i])
+	}
+	step := func(masked bool, label string) {
+		MOVQ(src, in)
+		for xi := 0; xi < 16; xi++ {
+			if masked {
+				VMOVUPS_Z(Mem{Base: in}, K1, zmm(xi))
+			} else {
+				VMOVUPS(Mem{Base: in}, zmm(xi))
+			}
+			if xi < 15 {
+				ADDQ(lds, in)
+			}
+		}
+		for b := 0; b < 4; b++ {
+			at([4]VecPhysical{zmm(b), zmm(4 + b), zmm(8 + b), zmm(12 + b)}, [2]VecPhysical{zmm(16 + b), zmm(20 + b)})
+		}
+		for i := 0; i < 2; i++ { // y[i][j] in Z24+2i+j
+			at([4]VecPhysical{zmm(16 + 4*i), zmm(17 + 4*i), zmm(18 + 4*i), zmm(19 + 4*i)}, [2]VecPhysical{zmm(24 + 2*i), zmm(25 + 2*i)})
+		}
+		for i, d := range []GPPhysical{d0, d1} {
+			a, b := zmm(24+2*i), zmm(25+2*i)
+			VUNPCKLPS(b, a, Z0)              // a0 b0 a1 b1 | a4 b4 a5 b5 | …
+			VUNPCKHPS(b, a, Z1)              // a2 b2 a3 b3 | a6 b6 a7 b7 | …
+			VSHUFF32X4(U8(0x44), Z1, Z0, Z2) // lanes lo0 lo1 hi0 hi1
+			VSHUFF32X4(U8(0xD8), Z2, Z2, Z2) // lo0 hi0 lo1 hi1: tiles 0–7
+			VSHUFF32X4(U8(0xEE), Z1, Z0, Z3) // lo2 lo3 hi2 hi3
+			VSHUFF32X4(U8(0xD8), Z3, Z3, Z3) // tiles 8–15
+			for half, z := range []VecPhysical{Z2, Z3} {
+				m := Mem{Base: d, Disp: 64 * half}
+				k := []Register{K2, K3}[half]
+				skip := fmt.Sprintf("%s_set%d%d", label, i, half)
+				TESTQ(acc, acc)
+				JZ(LabelRef(skip))
+				if masked {
+					VADDPS_Z(m, z, k, z)
+				} else {
+					VADDPS(m, z, z)
+				}
+				Label(skip)
+				if masked {
+					VMOVUPS(z, k, m)
+				} else {
+					VMOVUPS(z, m)
+				}
+			}
+		}
+	}
 	TESTQ(n, n)
-	JZ(LabelRef("winogradOutputAVX512_done"))
-	Label("winogradOutputAVX512_loop")
-	MOVQ(src, in)
-	for xi := 0; xi < 16; xi++ {
-		VMOVUPS(Mem{Base: in}, zmm(xi))
-		if xi < 15 {
-			ADDQ(lds, in)
-		}
-	}
-	// Rows: s[i][b] in Z16+4i+b from m[a][b] in Z4a+b.
-	for b := 0; b < 4; b++ {
-		at([4]VecPhysical{zmm(b), zmm(4 + b), zmm(8 + b), zmm(12 + b)}, [2]VecPhysical{zmm(16 + b), zmm(20 + b)})
-	}
-	// Columns: y[i][j] in Z2i+j.
-	for i := 0; i < 2; i++ {
-		at([4]VecPhysical{zmm(16 + 4*i), zmm(17 + 4*i), zmm(18 + 4*i), zmm(19 + 4*i)}, [2]VecPhysical{zmm(2 * i), zmm(2*i + 1)})
-	}
-	MOVQ(dst, out)
-	for q := 0; q < 4; q++ {
-		VMOVUPS(zmm(q), Mem{Base: out})
-		if q < 3 {
-			ADDQ(ldd, out)
-		}
-	}
+	JZ(LabelRef("winogradOutputRowsAVX512_tail"))
+	Label("winogradOutputRowsAVX512_loop")
+	step(false, "winogradOutputRowsAVX512_full")
 	ADDQ(U8(64), src)
-	ADDQ(U8(64), dst)
+	ADDQ(U32(128), d0)
+	ADDQ(U32(128), d1)
 	DECQ(n)
-	JNZ(LabelRef("winogradOutputAVX512_loop"))
-	Label("winogradOutputAVX512_done")
+	JNZ(LabelRef("winogradOutputRowsAVX512_loop"))
+	Label("winogradOutputRowsAVX512_tail")
+	KORTESTW(K1, K1)
+	JZ(LabelRef("winogradOutputRowsAVX512_done"))
+	step(true, "winogradOutputRowsAVX512_last")
+	Label("winogradOutputRowsAVX512_done")
 	VZEROUPPER()
 	RET()
 }
