@@ -142,9 +142,15 @@ func TestWinogradBounds(t *testing.T) {
 		{"input src short", func() { WinogradInput(16, make([]float32, 16*16), 16, make([]float32, 25), &off) }},
 		{"input dst short", func() { WinogradInput(16, make([]float32, 15*16+15), 16, make([]float32, 40), &off) }},
 		{"input rows overlap", func() { WinogradInput(16, make([]float32, 16*16), 8, make([]float32, 40), &off) }},
-		{"output src short", func() { WinogradOutputRows(16, make([]float32, 32), make([]float32, 32), make([]float32, 15*16+15), 16, false) }},
-		{"output rows too short", func() { WinogradOutputRows(16, make([]float32, 30), make([]float32, 30), make([]float32, 256), 16, false) }},
-		{"output rows differ", func() { WinogradOutputRows(16, make([]float32, 32), make([]float32, 31), make([]float32, 256), 16, false) }},
+		{"output src short", func() {
+			WinogradOutputRows(16, make([]float32, 32), make([]float32, 32), make([]float32, 15*16+15), 16, false)
+		}},
+		{"output rows too short", func() {
+			WinogradOutputRows(16, make([]float32, 30), make([]float32, 30), make([]float32, 256), 16, false)
+		}},
+		{"output rows differ", func() {
+			WinogradOutputRows(16, make([]float32, 32), make([]float32, 31), make([]float32, 256), 16, false)
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
