@@ -113,14 +113,21 @@ func winogradBands(n, ld, tw, th, maxColumns, workers int) int {
 
 // winograd reports whether the convolution runs as Winograd's F(2×2, 3×3):
 // a 3×3 kernel of stride 1, no dilation, one group, padding no wider than
-// the kernel's reach, enough channels and enough tiles.
+// the kernel's reach, enough channels (but not too many pairs of them) and
+// enough tiles.
 func (p *convPlan) winograd() bool {
 	g := &p.geom
 	tiles := ceilDiv(g.OH, 2) * ceilDiv(g.OW, 2)
 	return winogradEnabled && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
 		p.groups == 1 && g.PH <= 2 && g.PW <= 2 && g.OH >= 2 && g.OW >= 2 &&
-		g.C >= winogradMinChannels && p.cout >= winogradMinChannels && tiles >= winogradMinImageTiles && p.n*tiles >= winogradMinTiles
+		g.C >= winogradMinChannels && p.cout >= winogradMinChannels && p.cout*g.C <= winogradMaxPairs &&
+		tiles >= winogradMinImageTiles && p.n*tiles >= winogradMinTiles
 }
+
+// winogradMaxPairs bounds the pairs of channels of a Winograd convolution:
+// its transformed weights take 16 floats a pair, twice over (as computed
+// and as packed), 128 MB at this bound (VGG's 512×512 layers take 32).
+const winogradMaxPairs = 1 << 20
 
 // winogradGeom is the geometry of the 4×4 input patches of the output's
 // 2×2 tiles: a 4×4 "kernel" of stride 2 whose output is the tiles.
