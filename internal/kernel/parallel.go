@@ -129,6 +129,9 @@ func (p *workerPool) next() (task, bool) {
 			}
 		}
 		runtime.Gosched()
+		if i%16 == 15 {
+			osYield()
+		}
 	}
 }
 
@@ -193,6 +196,9 @@ func parallelFor(n, grain int, ctx any, body func(ctx any, lo, hi int)) {
 			break
 		}
 		runtime.Gosched()
+		if i%16 == 15 {
+			osYield()
+		}
 	}
 	for done.pending.Load() > 0 {
 		select {
