@@ -55,8 +55,8 @@ const winogradMinChannels = 64
 // winogradMinTiles is the fewest 2×2 tiles a batch's output needs for the
 // Winograd path, and winogradMinImageTiles the fewest one image's map
 // needs: the weights' transform costs as much for a small batch of small
-// maps as for a large one (ResNet-18's 512-channel layer on 7×7 at batch
-// 1 took 1.7× as long as an implicit GEMM), and the tiles of a small map
+// maps as for a large one (ResNet-18 at batch 1 took 1.66× as long with
+// its 14×14 and 7×7 layers on this path), and the tiles of a small map
 // waste more of their columns and rows (512 channels on 7×7 at batch 8:
 // 1.15×).
 const winogradMinTiles, winogradMinImageTiles = 100, 49
@@ -76,7 +76,7 @@ const winogradMinColumns = 96
 func (p *convPlan) winogradTiling() implicitTiling {
 	pg := p.winogradGeom()
 	wp := pg.PaddedWidth()
-	maxColumns := max(winogradBudget/(16*(p.geom.C+p.cout)+4*p.cout), 2*winogradMinColumns)
+	maxColumns := max(winogradBudget/(16*(p.geom.C+p.cout)), 2*winogradMinColumns)
 	workers := kernel.Workers()
 	if whole := (pg.OH-1)*wp + pg.OW; whole < winogradMinColumns && p.n > 1 {
 		// k images side by side make (OH−1)·k·wp + (k−1)·wp + OW columns.
