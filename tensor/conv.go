@@ -102,11 +102,12 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 // Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with w
 // (Cout×C/groups×KH×KW) plus an optional bias (Cout), as
 // torch.nn.functional.conv2d. 3×3 stride-1 convolutions with at least 64
-// channels in and out on maps of 14×14 or more (20×20 for a single image) run as Winograd's
-// F(2×2, 3×3), 16 GEMMs over the channels that do 4 multiply-adds where
-// the direct convolution does 9, and so does the input gradient of one whose
-// transposed convolution suits it (conv_winograd.go). Convolutions with up to implicitWeights
-// weights and outputs wide enough run as implicit GEMMs, band by band (or
+// channels in and out on maps of 14×14 or more (20×20 for a single
+// image) run as Winograd's F(2×2, 3×3), 16 GEMMs over the channels that
+// do 4 multiply-adds where the direct convolution does 9, and so does the
+// input gradient of one whose transposed convolution suits it
+// (conv_winograd.go). Convolutions with up to implicitWeights weights and
+// outputs wide enough run as implicit GEMMs, band by band (or
 // small images several to a band), strided ones over their input's
 // phases, with no column matrix, and so do their weight gradients and
 // the input gradients of stride-1 ones (conv_implicit.go). The others
