@@ -83,6 +83,18 @@ func (a *Arena) FromSlice(data []float32, shape ...int) *Tensor {
 	return t
 }
 
+// View returns a tensor over data itself, not a copy, whose results come
+// from the arena: a request's input that a serving loop convolves, its
+// outputs recycled by Reset, without copying the input in. data stays the
+// caller's: Reset does not recycle it, and it must not change while
+// results computed from it are in use.
+func (a *Arena) View(data []float32, shape ...int) *Tensor {
+	if checkShape(shape) != len(data) {
+		panic("tensor: Arena.View shape does not match data length")
+	}
+	return &Tensor{shape: cloneInts(shape), data: data, arena: a}
+}
+
 // arenaOf returns the first arena among the tensors, or nil.
 func arenaOf(ts ...*Tensor) *Arena {
 	for _, t := range ts {

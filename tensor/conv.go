@@ -135,9 +135,12 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
 	var keep []float32
+	split, phased := p.phasedWinograd()
 	switch rows, tiling := p.bandRows(), p.implicitTiling(); {
 	case p.winograd():
-		p.forwardWinograd(x.data, w.data, &ep, out.data, p.winogradTiling(), false)
+		p.forwardWinograd(x.data, w.data, &ep, out.data, p.winogradTiling(), false, false)
+	case phased:
+		p.forwardPhased(split, x.data, w.data, &ep, out.data)
 	case implicitEnabled && tiling.ok():
 		p.forwardImplicit(x.data, w.data, &ep, out.data, tiling, false)
 	case p.batched():

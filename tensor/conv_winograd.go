@@ -112,15 +112,20 @@ func winogradBands(n, ld, tw, th, maxColumns, workers int) int {
 }
 
 // winograd reports whether the convolution runs as Winograd's F(2×2, 3×3):
-// a 3×3 kernel of stride 1, no dilation, one group, padding no wider than
-// the kernel's reach, enough channels (but not too many pairs of them) and
-// enough tiles.
+// a shape that suits it (winogradShape) and enough channels in and out.
 func (p *convPlan) winograd() bool {
+	return p.winogradShape() && p.geom.C >= winogradMinChannels && p.cout >= winogradMinChannels
+}
+
+// winogradShape reports whether the convolution could run as Winograd's
+// F(2×2, 3×3): a 3×3 kernel of stride 1, no dilation, one group, padding
+// no wider than the kernel's reach, not too many pairs of channels, and
+// enough tiles.
+func (p *convPlan) winogradShape() bool {
 	g := &p.geom
 	tiles := ceilDiv(g.OH, 2) * ceilDiv(g.OW, 2)
 	return winogradEnabled && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
-		p.groups == 1 && g.PH <= 2 && g.PW <= 2 && g.OH >= 2 && g.OW >= 2 &&
-		g.C >= winogradMinChannels && p.cout >= winogradMinChannels && p.cout*g.C <= winogradMaxPairs &&
+		p.groups == 1 && g.PH <= 2 && g.PW <= 2 && g.OH >= 2 && g.OW >= 2 && p.cout*g.C <= winogradMaxPairs &&
 		tiles >= winogradMinImageTiles && p.n*tiles >= winogradMinTiles
 }
 
@@ -137,10 +142,19 @@ func (p *convPlan) winogradGeom() kernel.ConvGeom {
 		OH: ceilDiv(g.OH, 2), OW: ceilDiv(g.OW, 2)}
 }
 
+// splitPlane is the rows and columns of each of the four stride-2 phase
+// planes of an input channel that the 4×4 patches of a whole image read:
+// the planes that PadBand lays out for a band of all the tile rows.
+func (p *convPlan) splitPlane() (rows, cols int) {
+	pg := p.winogradGeom()
+	return pg.OH + pg.BandHalo(), pg.PaddedWidth()
+}
+
 // forwardWinograd writes the convolution of x with w into y (N×Cout×OH×OW),
 // finished by ep, or with accumulate adds it to y; tile by tile of t in
-// parallel.
-func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
+// parallel. With split, x holds each image's channels as PadBand lays
+// them out, whole (splitPlane), and t must tile one image at a time.
+func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate, split bool) {
 	c, cout := p.geom.C, p.cout
 	pg := p.winogradGeom()
 	wp := pg.PaddedWidth() // tiles of an image's row, the last ones past OW junk
@@ -153,21 +167,36 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 	u := kernel.GetScratch(16 * cout * c)
 	defer kernel.PutScratch(u)
 	kernel.Sgemm(false, true, 16, cout*c, 9, 1, winogradWeight, 9, w, 9, 0, u, cout*c)
+	// All 16 packed into one buffer: one scratch buffer each would be
+	// more of one size class than the free lists keep.
+	pu := kernel.GetScratch(16 * cout * c)
+	defer kernel.PutScratch(pu)
 	packed := make([]kernel.RowsA, 16)
 	for xi := range packed {
-		packed[xi] = kernel.PackRowsA(cout, c, u[xi*cout*c:], c)
-		defer packed[xi].Release()
+		packed[xi] = kernel.PackRowsAInto(pu[xi*cout*c:], cout, c, u[xi*cout*c:], c)
+	}
+	inPlane, splitRows := p.inPlane(), 0
+	if split {
+		if t.images != 1 {
+			panic("tensor: forwardWinograd of a split input side by side")
+		}
+		splitRows, _ = p.splitPlane()
+		plane = splitRows * wp
+		inPlane = c * 4 * plane
 	}
 	var off [16]int
 	kernel.TapOffsets(&pg, 1, ld, plane, off[:])
 	outPlane := cout * p.hw
 
 	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
-		xp := kernel.GetScratch(pg.BandFloats(c, plane))
+		var xp []float32
+		if !split {
+			xp = kernel.GetScratch(pg.BandFloats(c, plane))
+			defer kernel.PutScratch(xp)
+		}
 		v := kernel.GetScratch(16 * c * n)
 		m := kernel.GetScratch(16 * cout * n)
 		spare := kernel.GetScratch(p.geom.OW) // the bottom row of tiles past an odd OH
-		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(v)
 		defer kernel.PutScratch(m)
 		defer kernel.PutScratch(spare)
@@ -177,10 +206,15 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 			images := min(t.images, p.n-img)
 			t0, t1 := bandRange(it%t.bands, t.bands, pg.OH)
 			cols := (t1-t0-1)*ld + (images-1)*wp + pg.OW // the last row's junk tiles left out
-			kernel.PadBand(&pg, x[img*p.inPlane():], images, xp, ld, plane, t0, t1)
+			band := xp
+			if split {
+				band = x[img*inPlane+t0*ld : (img+1)*inPlane]
+			} else {
+				kernel.PadBand(&pg, x[img*inPlane:], images, xp, ld, plane, t0, t1)
+			}
 			// V[ξ][ch] = (Bᵀ d B)[ξ] for every patch of each channel.
 			for ch := 0; ch < c; ch++ {
-				kernel.WinogradInput(cols, v[ch*cols:], c*cols, xp[ch*4*plane:], &off)
+				kernel.WinogradInput(cols, v[ch*cols:], c*cols, band[ch*4*plane:], &off)
 			}
 			// M[ξ] = U[ξ]·V[ξ], summing over the input channels.
 			for ch := range vRows {
@@ -232,6 +266,6 @@ func (p *convPlan) inputGradWinograd(w, gy, dx []float32, betaX float32) bool {
 	wt := kernel.GetScratch(len(w))
 	defer kernel.PutScratch(wt)
 	p.transposeWeights(w, wt)
-	pt.forwardWinograd(gy, wt, &epilogue{}, dx, pt.winogradTiling(), betaX != 0)
+	pt.forwardWinograd(gy, wt, &epilogue{}, dx, pt.winogradTiling(), betaX != 0, false)
 	return true
 }

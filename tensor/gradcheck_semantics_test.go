@@ -478,6 +478,56 @@ func TestConv2dWinograd(t *testing.T) {
 	})
 }
 
+// TestConv2dPhasedWinograd checks strided convolutions computed as
+// Winograd's F(2×2, 3×3) over their input's phases against the float64
+// reference: AlexNet's first layer, no padding, a 5×5 kernel of stride 2,
+// strides unequal along the axes, and a batch laid out in two chunks.
+func TestConv2dPhasedWinograd(t *testing.T) {
+	checkConvForward(t, []convForwardCase{
+		{"alexnet1", []int{1, 3, 224, 224}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+		{"b2_11x11_stride4_pad0", []int{2, 3, 99, 91}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, false},
+		{"b1_5x5_stride2", []int{1, 4, 40, 38}, []int{64, 4, 5, 5}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{2, 2}}, true},
+		{"b1_11x5_stride4x2", []int{1, 3, 90, 44}, []int{70, 3, 11, 5}, ConvOptions{Stride: [2]int{4, 2}, Padding: [2]int{2, 1}}, true},
+		{"b19_two_chunks", []int{19, 3, 131, 131}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+	}, 37, func(t *testing.T, p *convPlan) {
+		s, ok := p.phasedWinograd()
+		if !ok {
+			t.Fatal("not computed as Winograd's F(2×2, 3×3) over phases; resize the test")
+		}
+		if chunks := ceilDiv(p.n, winogradBudget/s.plan.inPlane()); (chunks > 1) != strings.Contains(t.Name(), "chunks") {
+			t.Fatalf("%d chunks; resize the test", chunks)
+		}
+	})
+}
+
+// TestPhasedWinogradRule checks which strided convolutions go over their
+// phases: those whose phases hold at most three taps an axis and save
+// enough multiply-adds.
+func TestPhasedWinogradRule(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		x, w []int
+		o    ConvOptions
+		want bool
+	}{
+		{"alexnet1", []int{1, 3, 224, 224}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+		{"resnet_3x3_stride2", []int{1, 64, 56, 56}, []int{128, 64, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, false},
+		{"resnet_stem_7x7_stride2", []int{1, 3, 224, 224}, []int{64, 3, 7, 7}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{3, 3}}, false},
+		{"stride1", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
+		{"few_outputs", []int{1, 3, 224, 224}, []int{32, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, false},
+		{"groups", []int{1, 4, 224, 224}, []int{64, 2, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}, Groups: 2}, false},
+		{"dilation", []int{1, 3, 224, 224}, []int{64, 3, 5, 5}, ConvOptions{Stride: [2]int{4, 4}, Dilation: [2]int{2, 2}}, false},
+		{"small_map", []int{1, 3, 40, 40}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newConvPlan(Zeros(c.x...), Zeros(c.w...), c.o.normalized())
+			if _, got := p.phasedWinograd(); got != c.want {
+				t.Errorf("phasedWinograd() = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 var winogradCases = []convForwardCase{
 	{"b1_40x40_pad1", []int{1, 64, 40, 40}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, true},
 	{"b3_21x19_pad1", []int{3, 70, 21, 19}, []int{65, 70, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},

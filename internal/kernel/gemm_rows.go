@@ -42,6 +42,7 @@ type RowsA struct {
 	a      []float32   // A itself, for the naive reference
 	lda    int
 	packed []float32
+	owned  bool // packed came from GetScratch
 }
 
 // PackRowsA packs A (m×k, rows lda apart) for SgemmRowsPacked. Release
@@ -52,14 +53,32 @@ func PackRowsA(m, k int, a []float32, lda int) RowsA {
 	if kern == nil || m == 0 || k == 0 {
 		return RowsA{m: m, k: k, a: a, lda: lda}
 	}
-	pa := RowsA{m: m, k: k, kern: kern, packed: GetScratch(m * k)}
+	pa := RowsA{m: m, k: k, kern: kern, packed: GetScratch(m * k), owned: true}
 	kern.packRowsA(pa.packed, m, k, a, lda)
 	return pa
 }
 
-// Release returns the packed A's buffer; pa must not be used after.
+// PackRowsAInto is PackRowsA into dst (at least m·k floats) instead of a
+// buffer of its own: many matrices packed into one buffer, such as the 16
+// of a Winograd convolution, which would each take a scratch buffer of
+// the same size class.
+func PackRowsAInto(dst []float32, m, k int, a []float32, lda int) RowsA {
+	checkMatrix("A", a, m, k, lda)
+	kern := gemmInUse.kern
+	if kern == nil || m == 0 || k == 0 {
+		return RowsA{m: m, k: k, a: a, lda: lda}
+	}
+	pa := RowsA{m: m, k: k, kern: kern, packed: dst[:m*k]}
+	kern.packRowsA(pa.packed, m, k, a, lda)
+	return pa
+}
+
+// Release returns the packed A's buffer, if PackRowsA took one; pa must
+// not be used after.
 func (pa *RowsA) Release() {
-	PutScratch(pa.packed)
+	if pa.owned {
+		PutScratch(pa.packed)
+	}
 	*pa = RowsA{}
 }
 

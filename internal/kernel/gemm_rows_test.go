@@ -74,12 +74,17 @@ func TestSgemmRowsPacked(t *testing.T) {
 	defer pa.Release()
 	packed := make([]float32, m*ldc)
 	SgemmRowsPacked(&pa, n, 1, src, off, 0, packed, ldc)
+	buf := make([]float32, m*k+5) // PackRowsAInto's buffer, not the scratch's
+	into := PackRowsAInto(buf[5:], m, k, a, lda)
+	intoC := make([]float32, m*ldc)
+	SgemmRowsPacked(&into, n, 1, src, off, 0, intoC, ldc)
+	into.Release() // must leave buf alone
 	for i := range want {
 		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5*k) {
 			t.Fatalf("SgemmRows: c[%d] = %v, want %v", i, got[i], want[i])
 		}
-		if packed[i] != got[i] {
-			t.Fatalf("SgemmRowsPacked: c[%d] = %v, SgemmRows %v", i, packed[i], got[i])
+		if packed[i] != got[i] || intoC[i] != got[i] {
+			t.Fatalf("SgemmRowsPacked: c[%d] = %v, from PackRowsAInto %v, SgemmRows %v", i, packed[i], intoC[i], got[i])
 		}
 	}
 }

@@ -1,0 +1,49 @@
+package kernel
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestPhasePlanes checks PhasePlanes against its definition: shifts that
+// reach into the padding on either side or past the image, sizes that
+// are not multiples of the stride, unequal strides, and AlexNet's first
+// layer read at stride 8.
+func TestPhasePlanes(t *testing.T) {
+	for _, c := range []struct {
+		h, w, sh, sw, oh, ow int
+		planes               []PhasePlane
+	}{
+		{224, 224, 8, 8, 29, 29, []PhasePlane{{0, 0, 0, 0}, {2, -1, 6, 0}, {7, 0, 3, -1}, {4, 1, 5, 1}}},
+		{99, 91, 4, 4, 25, 23, []PhasePlane{{0, 0, 0, 0}, {3, 0, 1, 0}}},
+		{40, 38, 2, 2, 22, 21, []PhasePlane{{0, -1, 1, -1}, {1, 0, 0, 2}}},
+		{90, 44, 4, 2, 23, 23, []PhasePlane{{1, -1, 1, 0}, {3, 2, 0, -1}}},
+		{7, 5, 2, 3, 6, 4, []PhasePlane{{1, -2, 2, 0}, {0, 9, 0, 0}, {0, 0, 1, -9}, {1, 1, 2, 3}}},
+	} {
+		t.Run(fmt.Sprintf("%dx%d_stride%dx%d", c.h, c.w, c.sh, c.sw), func(t *testing.T) {
+			x := make([]float32, c.h*c.w)
+			for i := range x {
+				x[i] = float32(i + 1)
+			}
+			dst := make([]float32, len(c.planes)*c.oh*c.ow)
+			for i := range dst {
+				dst[i] = -1 // every element must be written
+			}
+			PhasePlanes(x, c.h, c.w, c.sh, c.sw, c.planes, dst, c.oh, c.ow)
+			for k, pl := range c.planes {
+				for u := 0; u < c.oh; u++ {
+					for v := 0; v < c.ow; v++ {
+						iy, ix := (u+pl.QY)*c.sh+pl.RY, (v+pl.QX)*c.sw+pl.RX
+						var want float32
+						if iy >= 0 && iy < c.h && ix >= 0 && ix < c.w {
+							want = x[iy*c.w+ix]
+						}
+						if got := dst[(k*c.oh+u)*c.ow+v]; got != want {
+							t.Fatalf("plane %+v at (%d, %d) = %v, want %v", pl, u, v, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
