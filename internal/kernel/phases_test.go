@@ -47,3 +47,28 @@ func TestPhasePlanes(t *testing.T) {
 		})
 	}
 }
+
+// TestGatherStrided checks gatherStrided on every length to past four
+// vectors, at the strides the convolutions use and others, with src no
+// longer than the last element it reads.
+func TestGatherStrided(t *testing.T) {
+	for _, stride := range []int{1, 2, 3, 4, 8} {
+		for n := 1; n <= 70; n++ {
+			src := make([]float32, (n-1)*stride+1)
+			for i := range src {
+				src[i] = float32(i)
+			}
+			dst := make([]float32, n+1)
+			dst[n] = -1
+			gatherStrided(dst[:n], src, stride)
+			for k := 0; k < n; k++ {
+				if dst[k] != float32(k*stride) {
+					t.Fatalf("stride %d, %d elements: dst[%d] = %v, want %v", stride, n, k, dst[k], k*stride)
+				}
+			}
+			if dst[n] != -1 {
+				t.Fatalf("stride %d, %d elements: wrote past dst", stride, n)
+			}
+		}
+	}
+}
