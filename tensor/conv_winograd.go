@@ -194,13 +194,13 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 			xp = kernel.GetScratch(pg.BandFloats(c, plane))
 			defer kernel.PutScratch(xp)
 		}
-		v := kernel.GetScratch(16 * c * n)
+		nr := kernel.PanelWidth()
+		v := kernel.GetScratch(16 * c * ceilDiv(n, nr) * nr)
 		m := kernel.GetScratch(16 * cout * n)
 		spare := kernel.GetScratch(p.geom.OW) // the bottom row of tiles past an odd OH
 		defer kernel.PutScratch(v)
 		defer kernel.PutScratch(m)
 		defer kernel.PutScratch(spare)
-		vRows := make([]int, c) // where row ch of V[ξ] starts in V[ξ]
 		for it := lo; it < hi; it++ {
 			img := it / t.bands * t.images
 			images := min(t.images, p.n-img)
@@ -212,16 +212,15 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 			} else {
 				kernel.PadBand(&pg, x[img*inPlane:], images, xp, ld, plane, t0, t1)
 			}
-			// V[ξ][ch] = (Bᵀ d B)[ξ] for every patch of each channel.
+			// V[ξ][ch] = (Bᵀ d B)[ξ] for every patch of each channel, written
+			// as the GEMMs' packed panels of B, C rows of nr tiles each.
+			vld := c * ceilDiv(cols, nr) * nr
 			for ch := 0; ch < c; ch++ {
-				kernel.WinogradInput(cols, v[ch*cols:], c*cols, band[ch*4*plane:], &off)
+				kernel.WinogradInputPanels(cols, v[ch*nr:], vld, c*nr, band[ch*4*plane:], &off)
 			}
 			// M[ξ] = U[ξ]·V[ξ], summing over the input channels.
-			for ch := range vRows {
-				vRows[ch] = ch * cols
-			}
 			for xi := range packed {
-				kernel.SgemmRowsPacked(&packed[xi], cols, 1, v[xi*c*cols:], vRows, 0, m[xi*cout*cols:], cols)
+				kernel.SgemmPanels(&packed[xi], cols, v[xi*vld:], m[xi*cout*cols:], cols)
 			}
 			// Aᵀ M A: each tile's four outputs, into the output rows.
 			for i := 0; i < images; i++ {

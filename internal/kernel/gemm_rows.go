@@ -29,7 +29,7 @@ func SgemmRows(m, n, k int, alpha float32, a []float32, lda int, src []float32, 
 	w.a = alignedGrow(w.a, m*k)
 	pa := RowsA{m: m, k: k, kern: kern, packed: w.a}
 	kern.packRowsA(pa.packed, m, k, a, lda)
-	pa.product(w, n, alpha, src, off, nil, beta, c, ldc)
+	pa.product(w, n, alpha, src, off, nil, nil, beta, c, ldc)
 	putGemmWork(w)
 }
 
@@ -93,7 +93,7 @@ func SgemmRowsPacked(pa *RowsA, n int, alpha float32, src []float32, off []int, 
 		return
 	}
 	w := getGemmWork()
-	pa.product(w, n, alpha, src, off, nil, beta, c, ldc)
+	pa.product(w, n, alpha, src, off, nil, nil, beta, c, ldc)
 	putGemmWork(w)
 }
 
@@ -124,7 +124,7 @@ func SgemmRowsPackedRuns(pa *RowsA, n int, alpha float32, src []float32, off, ru
 		return
 	}
 	w := getGemmWork()
-	pa.product(w, n, alpha, src, off, runs, beta, c, ldc)
+	pa.product(w, n, alpha, src, off, runs, nil, beta, c, ldc)
 	putGemmWork(w)
 }
 
@@ -132,6 +132,50 @@ func SgemmRowsPackedRuns(pa *RowsA, n int, alpha float32, src []float32, off, ru
 // assembly here: with 32-wide panels on AVX. Elsewhere it is correct but
 // slower than SgemmRowsPacked.
 func RowRunsSuit() bool { return rowRunsArch && gemmInUse.kern != nil && gemmInUse.kern.nr == 32 }
+
+// PanelWidth is the width of the panels of B that SgemmPanels reads: the
+// micro-kernel's nr, or 32 where the portable reference runs.
+func PanelWidth() int {
+	if gemmInUse.kern == nil {
+		return 32
+	}
+	return gemmInUse.kern.nr
+}
+
+// SgemmPanels sets C (m×n, rows ldc apart) to A·B with A packed by
+// PackRowsA and B packed already, as ⌈n/PanelWidth()⌉ panels of k rows of
+// PanelWidth() floats, one after the other: column j of row p of B is
+// b[(j/nr)·k·nr + p·nr + j%nr]. A producer that can write B in that order
+// (Winograd's input transform) spares the GEMM gathering it.
+func SgemmPanels(pa *RowsA, n int, b []float32, c []float32, ldc int) {
+	m, k, nr := pa.m, pa.k, PanelWidth()
+	if m < 0 || n < 0 || len(b) < ceilDiv(n, nr)*k*nr {
+		panic(fmt.Sprintf("kernel: SgemmPanels m=%d n=%d k=%d with %d floats of B", m, n, k, len(b)))
+	}
+	checkMatrix("C", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		scaleMatrix(m, n, 0, c, ldc)
+		return
+	}
+	if pa.kern == nil {
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				var s float32
+				for p := 0; p < k; p++ {
+					s += pa.a[i*pa.lda+p] * b[(j/nr)*k*nr+p*nr+j%nr]
+				}
+				c[i*ldc+j] = s
+			}
+		}
+		return
+	}
+	w := getGemmWork()
+	pa.product(w, n, 1, nil, nil, nil, b, 0, c, ldc)
+	putGemmWork(w)
+}
 
 // startRows checks the arguments of a product whose B has rows rows of
 // length floats in src at off (A, m×k, is checked unless nil: packed
@@ -198,9 +242,10 @@ func (kern *gemmKernel) packRowsA(dst []float32, m, k int, a []float32, lda int)
 
 // product computes C from the packed A, for k ≥ 1. For each block of rows
 // of A (kept in L2) it walks the panels of B: each kc×nr slice of a panel
-// is gathered from src into L1 and multiplied with every tile of rows in
-// the block, so that the tiles of C stay in L1 across the slices.
-func (pa *RowsA) product(w *gemmWork, n int, alpha float32, src []float32, off, runs []int, beta float32, c []float32, ldc int) {
+// is gathered from src into L1 (or, with panels, read where it lies
+// packed already) and multiplied with every tile of rows in the block, so
+// that the tiles of C stay in L1 across the slices.
+func (pa *RowsA) product(w *gemmWork, n int, alpha float32, src []float32, off, runs []int, panels []float32, beta float32, c []float32, ldc int) {
 	kern, m, k := pa.kern, pa.m, pa.k
 	nr := kern.nr
 	kc, mc, th := kern.rowsBlocking(m, k)
@@ -214,9 +259,12 @@ func (pa *RowsA) product(w *gemmWork, n int, alpha float32, src []float32, off, 
 			cols := min(nr, n-jr)
 			for pc := 0; pc < k; pc += kc {
 				kcc := min(kc, k-pc)
-				if runs != nil {
+				switch {
+				case panels != nil:
+					bp = panels[jr*k+pc*nr : jr*k+(pc+kcc)*nr] // panel jr/nr, k×nr, from row pc
+				case runs != nil:
 					packGatherRuns(bp[:kcc*nr], src, off[pc:pc+kcc], runs, jr, cols, nr)
-				} else {
+				default:
 					packGather(bp[:kcc*nr], src[jr:], off[pc:pc+kcc], cols, nr)
 				}
 				bet := beta

@@ -36,7 +36,7 @@ func TestSgemmRows(t *testing.T) {
 				sgemmRowsGeneric(s.m, s.n, s.k, 1.5, a, lda, src, off, beta, want, ldc)
 				pa := RowsA{m: s.m, k: s.k, kern: im.kern, packed: make([]float32, s.m*s.k)}
 				im.kern.packRowsA(pa.packed, s.m, s.k, a, lda)
-				pa.product(new(gemmWork), s.n, 1.5, src, off, nil, beta, c, ldc)
+				pa.product(new(gemmWork), s.n, 1.5, src, off, nil, nil, beta, c, ldc)
 				for i := 0; i < s.m; i++ {
 					for j := 0; j < ldc; j++ {
 						got, exp := c[i*ldc+j], want[i*ldc+j]
@@ -232,7 +232,7 @@ func FuzzSgemmRows(f *testing.F) {
 			got := append([]float32(nil), c...)
 			pa := RowsA{m: mi, k: ki, kern: im.kern, packed: make([]float32, mi*ki)}
 			im.kern.packRowsA(pa.packed, mi, ki, a, ki)
-			pa.product(new(gemmWork), ni, alpha, src, off, nil, beta, got, ni)
+			pa.product(new(gemmWork), ni, alpha, src, off, nil, nil, beta, got, ni)
 			check("SgemmRows/"+im.name, got, want, ki)
 		}
 		// SgemmDotRows: C (m×n) = A (m×k) · Bᵀ, B's n rows k long at offsets.

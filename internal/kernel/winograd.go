@@ -25,6 +25,38 @@ func WinogradInput(n int, dst []float32, ldd int, src []float32, off *[16]int) {
 		panic(fmt.Sprintf("kernel: WinogradInput of %d tiles: dst %d floats, rows %d apart; src %d floats, offsets %v",
 			n, len(dst), ldd, len(src), *off))
 	}
+	winogradInput(n, dst, ldd, src, off)
+}
+
+// WinogradInputPanels is WinogradInput with each row of dst laid out as
+// panels of B for SgemmPanels: tile j's entry ξ goes to
+// dst[ξ·ldd + (j/nr)·panel + j%nr], nr being PanelWidth(), and the columns
+// of the last panel past n are zero. With panel = C·nr and dst offset by
+// ch·nr for channel ch of C, the C channels' transforms make B.
+func WinogradInputPanels(n int, dst []float32, ldd, panel int, src []float32, off *[16]int) {
+	if n <= 0 {
+		return
+	}
+	nr := PanelWidth()
+	last := (ceilDiv(n, nr)-1)*panel + nr // of each row
+	if panel < nr || ldd < last || len(dst) < 15*ldd+last || slices.Min(off[:]) < 0 || slices.Max(off[:])+n > len(src) {
+		panic(fmt.Sprintf("kernel: WinogradInputPanels of %d tiles: dst %d floats, rows %d apart, panels %d; src %d floats, offsets %v",
+			n, len(dst), ldd, panel, len(src), *off))
+	}
+	for j := 0; j < n; j += nr {
+		w := min(nr, n-j)
+		d := dst[j/nr*panel:]
+		winogradInput(w, d, ldd, src[j:], off)
+		if w < nr {
+			for xi := 0; xi < 16; xi++ {
+				clear(d[xi*ldd+w : xi*ldd+nr])
+			}
+		}
+	}
+}
+
+// winogradInput is WinogradInput without its checks.
+func winogradInput(n int, dst []float32, ldd int, src []float32, off *[16]int) {
 	done := winogradInputArch(n, dst, ldd, src, off)
 	var d, t [16]float32
 	for j := done; j < n; j++ {
@@ -42,6 +74,7 @@ func WinogradInput(n int, dst []float32, ldd int, src []float32, off *[16]int) {
 		}
 	}
 }
+
 
 // WinogradOutputRows computes Aᵀ m A for a row of n tiles, m's entry ξ
 // (= 4a+b) of tile j at src[ξ·lds + j], and writes tile j's 2×2 outputs to

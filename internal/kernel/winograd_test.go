@@ -171,3 +171,68 @@ func randFloats(rng *rand.Rand, n int) []float32 {
 	}
 	return s
 }
+
+// TestWinogradInputPanels checks that the panel layout holds what
+// WinogradInput writes, bit for bit, every tile where the layout puts it
+// and the last panel's columns past the tiles zero, and that SgemmPanels
+// over the panels of several channels is the GEMM over WinogradInput's
+// rows.
+func TestWinogradInputPanels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	nr := PanelWidth()
+	for _, n := range []int{1, 17, nr, nr + 5, 3*nr - 1} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			const chans, m = 3, 19
+			src := randFloats(rng, 400)
+			var off [16]int
+			for u := range off {
+				off[u] = rng.IntN(len(src) - n - 2*chans + 1)
+			}
+			panels := ceilDiv(n, nr)
+			ldd := chans * panels * nr
+			got := make([]float32, 16*ldd)
+			for i := range got {
+				got[i] = float32(math.NaN()) // every element must be written
+			}
+			rows := make([]float32, 16*chans*n) // WinogradInput's: row ξ·chans + ch
+			for ch := 0; ch < chans; ch++ {
+				var o [16]int
+				for u := range o {
+					o[u] = off[u] + 2*ch // each channel its own patches
+				}
+				WinogradInputPanels(n, got[ch*nr:], ldd, chans*nr, src, &o)
+				WinogradInput(n, rows[ch*n:], chans*n, src, &o)
+			}
+			for xi := 0; xi < 16; xi++ {
+				for ch := 0; ch < chans; ch++ {
+					for j := 0; j < panels*nr; j++ {
+						g := got[xi*ldd+j/nr*chans*nr+ch*nr+j%nr]
+						want := float32(0)
+						if j < n {
+							want = rows[(xi*chans+ch)*n+j]
+						}
+						if g != want {
+							t.Fatalf("entry %d, channel %d, tile %d: %v, want %v", xi, ch, j, g, want)
+						}
+					}
+				}
+			}
+			a := randFloats(rng, m*chans)
+			pa := PackRowsA(m, chans, a, chans)
+			defer pa.Release()
+			c := make([]float32, m*n)
+			SgemmPanels(&pa, n, got[5*ldd:6*ldd], c, n) // entry ξ = 5
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					var want float64
+					for ch := 0; ch < chans; ch++ {
+						want += float64(a[i*chans+ch]) * float64(rows[(5*chans+ch)*n+j])
+					}
+					if math.Abs(float64(c[i*n+j])-want) > 1e-4 {
+						t.Fatalf("SgemmPanels c[%d][%d] = %v, want %v", i, j, c[i*n+j], want)
+					}
+				}
+			}
+		})
+	}
+}
