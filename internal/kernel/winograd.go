@@ -75,7 +75,6 @@ func winogradInput(n int, dst []float32, ldd int, src []float32, off *[16]int) {
 	}
 }
 
-
 // WinogradOutputRows computes Aᵀ m A for a row of n tiles, m's entry ξ
 // (= 4a+b) of tile j at src[ξ·lds + j], and writes tile j's 2×2 outputs to
 // columns 2j and 2j+1 of the output rows dst0 (the tile's top row) and
