@@ -7179,6 +7179,8 @@ compactStridedAVX512_loop2:
 	JMP       compactStridedAVX512_done
 
 compactStridedAVX512_by4:
+	CMPQ   DX, $0x04
+	JNE    compactStridedAVX512_by8
 	VPSLLD $0x02, Z8, Z9
 
 compactStridedAVX512_loop4:
@@ -7192,8 +7194,99 @@ compactStridedAVX512_loop4:
 	ADDQ       $0x40, DI
 	DECQ       CX
 	JNZ        compactStridedAVX512_loop4
+	JMP        compactStridedAVX512_done
+
+compactStridedAVX512_by8:
+	VPSLLD $0x03, Z8, Z9
+
+compactStridedAVX512_loop8:
+	VMOVUPS    (SI), Z0
+	VPERMT2PS  64(SI), Z9, Z0
+	VMOVUPS    128(SI), Z1
+	VPERMT2PS  192(SI), Z9, Z1
+	VMOVUPS    256(SI), Z2
+	VPERMT2PS  320(SI), Z9, Z2
+	VMOVUPS    384(SI), Z3
+	VPERMT2PS  448(SI), Z9, Z3
+	VSHUFF32X4 $0x00, Z1, Z0, Z0
+	VSHUFF32X4 $0x00, Z3, Z2, Z2
+	VSHUFF32X4 $0x88, Z2, Z0, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $0x00000200, SI
+	ADDQ       $0x40, DI
+	DECQ       CX
+	JNZ        compactStridedAVX512_loop8
 
 compactStridedAVX512_done:
+	VZEROUPPER
+	RET
+
+// func compactRows8AVX512(rows int, blocks int, dst []float32, ldd int, src []float32, lds int, tail uint32)
+// Requires: AVX, AVX512F
+TEXT ·compactRows8AVX512(SB), NOSPLIT, $0-84
+	MOVL      tail+80(FP), AX
+	KMOVW     AX, K1
+	MOVQ      rows+0(FP), CX
+	MOVQ      blocks+8(FP), BX
+	MOVQ      dst_base+16(FP), DI
+	MOVQ      ldd+40(FP), R9
+	SHLQ      $0x02, R9
+	MOVQ      src_base+48(FP), SI
+	MOVQ      lds+72(FP), R8
+	SHLQ      $0x02, R8
+	VMOVDQU32 iota16<>+0(SB), Z9
+	VPSLLD    $0x03, Z9, Z9
+	TESTQ     CX, CX
+	JZ        compactRows8AVX512_done
+
+compactRows8AVX512_row:
+	MOVQ  DI, R10
+	MOVQ  SI, R11
+	MOVQ  BX, DX
+	TESTQ DX, DX
+	JZ    compactRows8AVX512_tail
+
+compactRows8AVX512_block:
+	VMOVUPS    (R11), Z0
+	VPERMT2PS  64(R11), Z9, Z0
+	VMOVUPS    128(R11), Z1
+	VPERMT2PS  192(R11), Z9, Z1
+	VMOVUPS    256(R11), Z2
+	VPERMT2PS  320(R11), Z9, Z2
+	VMOVUPS    384(R11), Z3
+	VPERMT2PS  448(R11), Z9, Z3
+	VSHUFF32X4 $0x00, Z1, Z0, Z0
+	VSHUFF32X4 $0x00, Z3, Z2, Z2
+	VSHUFF32X4 $0x88, Z2, Z0, Z0
+	VMOVUPS    Z0, (R10)
+	ADDQ       $0x40, R10
+	ADDQ       $0x00000200, R11
+	DECQ       DX
+	JNZ        compactRows8AVX512_block
+
+compactRows8AVX512_tail:
+	KORTESTW   K1, K1
+	JZ         compactRows8AVX512_next
+	VMOVUPS    (R11), Z0
+	VPERMT2PS  64(R11), Z9, Z0
+	VMOVUPS    128(R11), Z1
+	VPERMT2PS  192(R11), Z9, Z1
+	VMOVUPS    256(R11), Z2
+	VPERMT2PS  320(R11), Z9, Z2
+	VMOVUPS    384(R11), Z3
+	VPERMT2PS  448(R11), Z9, Z3
+	VSHUFF32X4 $0x00, Z1, Z0, Z0
+	VSHUFF32X4 $0x00, Z3, Z2, Z2
+	VSHUFF32X4 $0x88, Z2, Z0, Z0
+	VMOVUPS    Z0, K1, (R10)
+
+compactRows8AVX512_next:
+	ADDQ R9, DI
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  compactRows8AVX512_row
+
+compactRows8AVX512_done:
 	VZEROUPPER
 	RET
 

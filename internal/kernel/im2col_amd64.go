@@ -71,11 +71,31 @@ func addRowsArch(d []float32, ldd int, s []float32, lds, rows, n int) bool {
 //go:noescape
 func gatherStridedAVX512(n int, dst, src []float32, stride int)
 
-// compactStridedAVX512 is gatherStrided's loop for 16·n floats at stride 2
-// or 4, reading 16·stride floats of src a block.
+// compactStridedAVX512 is gatherStrided's loop for 16·n floats at stride 2,
+// 4 or 8, reading 16·stride floats of src a block.
 //
 //go:noescape
 func compactStridedAVX512(n int, dst, src []float32, stride int)
+
+// compactRows8AVX512 is compactRows8Arch's loop; see the generator.
+//
+//go:noescape
+func compactRows8AVX512(rows, blocks int, dst []float32, ldd int, src []float32, lds int, tail uint32)
+
+// compactRows8Arch sets dst[r·ldd + i] = src[r·lds + 8i] for r < rows and
+// i < n, and reports whether it could: with AVX-512, when every row's
+// last block of 128 floats lies in src.
+func compactRows8Arch(dst []float32, ldd int, src []float32, lds, rows, n int) bool {
+	if !hasAVX512 || rows <= 0 || n <= 0 {
+		return false
+	}
+	blocks, rest := n/16, n%16
+	if ldd < n || len(dst) < (rows-1)*ldd+n || len(src) < (rows-1)*lds+ceilDiv(n, 16)*128 {
+		return false
+	}
+	compactRows8AVX512(rows, blocks, dst, ldd, src, lds, 1<<rest-1)
+	return true
+}
 
 // gatherStridedArch does gatherStrided for the longest prefix of dst that a
 // multiple of 16 covers, in assembly where it can, and returns its length
@@ -91,7 +111,7 @@ func gatherStridedArch(dst, src []float32, stride int) int {
 		return 0
 	}
 	done := 0
-	if stride == 2 || stride == 4 {
+	if stride == 2 || stride == 4 || stride == 8 {
 		if blocks := min(n/16, len(src)/(16*stride)); blocks > 0 {
 			compactStridedAVX512(blocks, dst, src, stride)
 			done = 16 * blocks

@@ -13,3 +13,6 @@ func gatherStridedArch(dst, src []float32, stride int) int { return 0 }
 
 // rowsWideArch does nothing here: CopyRows and AddRows loop in Go.
 func rowsWideArch(add bool, d []float32, ldd int, s []float32, lds, rows, w int) bool { return false }
+
+// compactRows8Arch does nothing here: PhasePlanes gathers row by row.
+func compactRows8Arch(dst []float32, ldd int, src []float32, lds, rows, n int) bool { return false }

@@ -21,18 +21,32 @@ func PhasePlanes(x []float32, h, w, sh, sw int, planes []PhasePlane, dst []float
 		}
 		plane := dst[k*oh*ow:][:oh*ow]
 		// Column v reads input column (v+QX)·sw+RX, inside the image for
-		// v+QX in [0, ⌈(w−RX)/sw⌉).
+		// v+QX in [0, ⌈(w−RX)/sw⌉), and row u input row (u+QY)·sh+RY,
+		// for u+QY in [0, ⌈(h−RY)/sh⌉).
 		v0, v1 := min(ow, max(0, -pl.QX)), max(0, min(ow, ceilDiv(w-pl.RX, sw)-pl.QX))
-		for u := 0; u < oh; u++ {
-			d := plane[u*ow : (u+1)*ow]
-			iy := (u+pl.QY)*sh + pl.RY
-			if iy < 0 || iy >= h || v0 >= v1 {
-				clear(d)
-				continue
+		u0, u1 := min(oh, max(0, -pl.QY)), max(0, min(oh, ceilDiv(h-pl.RY, sh)-pl.QY))
+		if v0 >= v1 || u0 >= u1 {
+			clear(plane)
+			continue
+		}
+		clear(plane[:u0*ow])
+		clear(plane[u1*ow:])
+		first := x[((u0+pl.QY)*sh+pl.RY)*w+(v0+pl.QX)*sw+pl.RX : h*w]
+		if sw != 8 || !compactRows8Arch(plane[u0*ow+v0:], ow, first, sh*w, u1-u0, v1-v0) {
+			for u := u0; u < u1; u++ {
+				gatherStrided(plane[u*ow+v0:u*ow+v1], first[(u-u0)*sh*w:], sw)
 			}
-			clear(d[:v0])
-			clear(d[v1:])
-			gatherStrided(d[v0:v1], x[iy*w+(v0+pl.QX)*sw+pl.RX:h*w], sw)
+		}
+		// The columns left and right of the image, mostly one or none:
+		// a loop rather than a clear call a row.
+		for u := u0; u < u1; u++ {
+			row := plane[u*ow : (u+1)*ow]
+			for v := range v0 {
+				row[v] = 0
+			}
+			for v := v1; v < ow; v++ {
+				row[v] = 0
+			}
 		}
 	}
 }

@@ -19,6 +19,9 @@ func TestPhasePlanes(t *testing.T) {
 		{40, 38, 2, 2, 22, 21, []PhasePlane{{0, -1, 1, -1}, {1, 0, 0, 2}}},
 		{90, 44, 4, 2, 23, 23, []PhasePlane{{1, -1, 1, 0}, {3, 2, 0, -1}}},
 		{7, 5, 2, 3, 6, 4, []PhasePlane{{1, -2, 2, 0}, {0, 9, 0, 0}, {0, 0, 1, -9}, {1, 1, 2, 3}}},
+		// Rows too short for a whole block of 128 floats past the last one.
+		{20, 37, 8, 8, 4, 6, []PhasePlane{{0, 0, 0, 0}, {7, -1, 7, -1}, {3, 1, 4, 0}, {5, 0, 2, 1}}},
+		{40, 300, 8, 8, 7, 40, []PhasePlane{{0, 0, 0, 0}, {6, -1, 5, -1}, {1, 2, 7, 2}}},
 	} {
 		t.Run(fmt.Sprintf("%dx%d_stride%dx%d", c.h, c.w, c.sh, c.sw), func(t *testing.T) {
 			x := make([]float32, c.h*c.w)
@@ -70,5 +73,21 @@ func TestGatherStrided(t *testing.T) {
 				t.Fatalf("stride %d, %d elements: wrote past dst", stride, n)
 			}
 		}
+	}
+}
+
+// BenchmarkPhasePlanes lays out one channel of AlexNet's first layer's
+// input as the 64 planes of its Winograd convolution over phases.
+func BenchmarkPhasePlanes(b *testing.B) {
+	x := make([]float32, 224*224)
+	var planes []PhasePlane
+	for ry := 0; ry < 8; ry++ {
+		for rx := 0; rx < 8; rx++ {
+			planes = append(planes, PhasePlane{RY: ry, QY: -(ry / 6), RX: rx, QX: -(rx / 6)})
+		}
+	}
+	dst := make([]float32, len(planes)*29*29)
+	for b.Loop() {
+		PhasePlanes(x, 224, 224, 8, 8, planes, dst, 29, 29)
 	}
 }

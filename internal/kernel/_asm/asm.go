@@ -65,6 +65,7 @@ func main() {
 	genGatherStrided()
 	genMaxPoolBlocks()
 	genCompactStrided()
+	genCompactRows8()
 	genRowsWide()
 	genWinogradInput()
 	genWinogradOutputRows()

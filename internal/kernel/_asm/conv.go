@@ -384,13 +384,13 @@ func genMaxPoolBlocks() {
 }
 
 // genCompactStrided emits compactStridedAVX512: dst[i] = src[i·stride]
-// for 16·n floats, stride 2 or 4, from whole vectors of src compacted by
-// permutes: a 16-lane gather on Zen 4 took a fifth of AlexNet's first
+// for 16·n floats, stride 2, 4 or 8, from whole vectors of src compacted
+// by permutes: a 16-lane gather on Zen 4 took a fifth of AlexNet's first
 // convolution. Every block reads 16·stride floats of src.
 func genCompactStrided() {
 	iota := iota16()
 	TEXT("compactStridedAVX512", NOSPLIT, "func(n int, dst, src []float32, stride int)")
-	Doc("compactStridedAVX512 sets dst[i] = src[i·stride] for 16·n floats, stride 2 or 4.")
+	Doc("compactStridedAVX512 sets dst[i] = src[i·stride] for 16·n floats, stride 2, 4 or 8.")
 	n := Load(Param("n"), RCX).(GPPhysical)
 	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
 	src := Load(Param("src").Base(), RSI).(GPPhysical)
@@ -414,6 +414,8 @@ func genCompactStrided() {
 	// Stride 4: every fourth lane of two pairs of vectors, 8 from each
 	// pair, then the two halves side by side.
 	Label("compactStridedAVX512_by4")
+	CMPQ(stride, U8(4))
+	JNE(LabelRef("compactStridedAVX512_by8"))
 	VPSLLD(U8(2), Z8, Z9) // 0, 4, …, 28 (lanes 8–15 repeat them: indices are taken mod 32)
 	Label("compactStridedAVX512_loop4")
 	VMOVUPS(Mem{Base: src}, Z0)
@@ -426,7 +428,86 @@ func genCompactStrided() {
 	ADDQ(U8(64), dst)
 	DECQ(n)
 	JNZ(LabelRef("compactStridedAVX512_loop4"))
+	JMP(LabelRef("compactStridedAVX512_done"))
+	// Stride 8: every eighth lane of four pairs of vectors, 4 from each
+	// pair in its low quarter, then the four quarters side by side.
+	Label("compactStridedAVX512_by8")
+	VPSLLD(U8(3), Z8, Z9) // 0, 8, 16, 24, then repeats (mod 32)
+	Label("compactStridedAVX512_loop8")
+	compact8(src, Z9)
+	VMOVUPS(Z0, Mem{Base: dst})
+	ADDQ(U32(512), src)
+	ADDQ(U8(64), dst)
+	DECQ(n)
+	JNZ(LabelRef("compactStridedAVX512_loop8"))
 	Label("compactStridedAVX512_done")
+	VZEROUPPER()
+	RET()
+}
+
+// compact8 sets Z0 to every eighth float of the 128 at src, with Z9
+// holding 0, 8, 16, 24 in its low lanes (indices mod 32); it takes Z1–Z3:
+// every eighth lane of four pairs of vectors, 4 from each pair in its low
+// quarter, then the four quarters side by side.
+func compact8(src GPPhysical, idx VecPhysical) {
+	for i, z := range []VecPhysical{Z0, Z1, Z2, Z3} {
+		VMOVUPS(Mem{Base: src, Disp: 128 * i}, z)
+		VPERMT2PS(Mem{Base: src, Disp: 128*i + 64}, idx, z)
+	}
+	VSHUFF32X4(U8(0x00), Z1, Z0, Z0) // Z0's low quarter twice, then Z1's twice
+	VSHUFF32X4(U8(0x00), Z3, Z2, Z2)
+	VSHUFF32X4(U8(0x88), Z2, Z0, Z0) // quarters 0 and 2 of each
+}
+
+// genCompactRows8 emits compactRows8AVX512: for r < rows, dst[r·ldd + i]
+// = src[r·lds + 8i] for i < 16·blocks, and for the next 16 under the mask
+// tail; every block, the last included, reads 128 floats of src. It lays
+// out a whole plane of phases in one call where gatherStrided took one a
+// row: AlexNet's first layer's planes are 29 floats wide.
+func genCompactRows8() {
+	iota := iota16()
+	name := "compactRows8AVX512"
+	TEXT(name, NOSPLIT, "func(rows, blocks int, dst []float32, ldd int, src []float32, lds int, tail uint32)")
+	Doc(name + " compacts rows at stride 8; see the Go declaration.")
+	m := Load(Param("tail"), EAX)
+	KMOVW(m, K1)
+	rows := Load(Param("rows"), RCX)
+	blocks := Load(Param("blocks"), RBX)
+	dst := Load(Param("dst").Base(), RDI)
+	ldd := Load(Param("ldd"), R9)
+	SHLQ(U8(2), ldd)
+	src := Load(Param("src").Base(), RSI)
+	lds := Load(Param("lds"), R8)
+	SHLQ(U8(2), lds)
+	VMOVDQU32(iota, Z9)
+	VPSLLD(U8(3), Z9, Z9)
+	d, sp, n := R10, R11, RDX
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_row")
+	MOVQ(dst, d)
+	MOVQ(src, sp)
+	MOVQ(blocks, n)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_block")
+	compact8(sp, Z9)
+	VMOVUPS(Z0, Mem{Base: d})
+	ADDQ(U8(64), d)
+	ADDQ(U32(512), sp)
+	DECQ(n)
+	JNZ(LabelRef(name + "_block"))
+	Label(name + "_tail")
+	KORTESTW(K1, K1)
+	JZ(LabelRef(name + "_next"))
+	compact8(sp, Z9)
+	VMOVUPS(Z0, K1, Mem{Base: d})
+	Label(name + "_next")
+	ADDQ(ldd, dst)
+	ADDQ(lds, src)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }
