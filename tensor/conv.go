@@ -106,7 +106,9 @@ func newConvPlan(x, w *Tensor, o ConvOptions) convPlan {
 // image) run as Winograd's F(2×2, 3×3), 16 GEMMs over the channels that
 // do 4 multiply-adds where the direct convolution does 9, and so does the
 // input gradient of one whose transposed convolution suits it
-// (conv_winograd.go). Convolutions with up to implicitWeights weights and
+// (conv_winograd.go); so do strided ones whose input's phases make a
+// 3×3 convolution, such as AlexNet's 11×11 stride-4 first layer
+// (conv_winograd_phases.go). Convolutions with up to implicitWeights weights and
 // outputs wide enough run as implicit GEMMs, band by band (or
 // small images several to a band), strided ones over their input's
 // phases, with no column matrix, and so do their weight gradients and
