@@ -64,7 +64,8 @@ func floorDiv(a, b int) int {
 // input's phases, and reports whether it suits that: strided, one group,
 // no dilation, phases of at most three taps an axis, enough multiply-adds
 // saved, and a phase convolution that suits Winograd but for its input
-// channels, whose number matters less against a kernel this large.
+// channels, whose number matters less against a kernel this large, on
+// maps large enough for a GEMM an image.
 func (p *convPlan) phasedWinograd() (phaseSplit, bool) {
 	g := &p.geom
 	if !winogradEnabled || p.groups != 1 || g.DH != 1 || g.DW != 1 || (g.SH == 1 && g.SW == 1) ||
@@ -79,7 +80,9 @@ func (p *convPlan) phasedWinograd() (phaseSplit, bool) {
 	c := g.C * g.SH * g.SW
 	pd := convPlan{geom: kernel.ConvGeom{C: c, H: g.OH + 2, W: g.OW + 2, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: g.OH, OW: g.OW},
 		n: p.n, cout: p.cout, groups: 1, cinG: c, coutG: p.cout, rowsG: 9 * c, hw: p.hw}
-	if !pd.winogradShape() || p.cout < winogradMinChannels {
+	// The phases are laid out an image at a time (forwardWinograd's split
+	// input), so maps too small for a GEMM of their own are left out.
+	if !pd.winogradShape() || p.cout < winogradMinChannels || pd.winogradTiling().images != 1 {
 		return phaseSplit{}, false
 	}
 	return phaseSplit{plan: pd, by: by, bx: bx, planes: patchPlanes(g.SH, g.SW, by, bx)}, true

@@ -488,6 +488,7 @@ func TestConv2dPhasedWinograd(t *testing.T) {
 		{"b2_11x11_stride4_pad0", []int{2, 3, 99, 91}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, false},
 		{"b1_5x5_stride2", []int{1, 4, 40, 38}, []int{64, 4, 5, 5}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{2, 2}}, true},
 		{"b1_11x5_stride4x2", []int{1, 3, 90, 44}, []int{70, 3, 11, 5}, ConvOptions{Stride: [2]int{4, 2}, Padding: [2]int{2, 1}}, true},
+		{"b1_3x11_stride1x4", []int{1, 3, 40, 90}, []int{64, 3, 3, 11}, ConvOptions{Stride: [2]int{1, 4}, Padding: [2]int{1, 2}}, false},
 		{"b19_two_chunks", []int{19, 3, 131, 131}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
 	}, 37, func(t *testing.T, p *convPlan) {
 		s, ok := p.phasedWinograd()
@@ -498,6 +499,32 @@ func TestConv2dPhasedWinograd(t *testing.T) {
 			t.Fatalf("%d chunks; resize the test", chunks)
 		}
 	})
+}
+
+// TestConv2dPhasedWinogradRandom checks random strided convolutions that
+// take the phases' Winograd path against the float64 reference: strides,
+// kernels and paddings whose phases start at every shift.
+func TestConv2dPhasedWinogradRandom(t *testing.T) {
+	rng := NewRNG(41)
+	tried := 0
+	for found := 0; found < 12 && tried < 2000; tried++ {
+		sh, sw := 1+rng.IntN(4), 1+rng.IntN(4)
+		kh, kw := 1+rng.IntN(12), 1+rng.IntN(12)
+		ph, pw := rng.IntN(kh/2+1), rng.IntN(kw/2+1)
+		o := ConvOptions{Stride: [2]int{sh, sw}, Padding: [2]int{ph, pw}}
+		xs := []int{1 + rng.IntN(3), 1 + rng.IntN(3), kh + 20 + rng.IntN(60), kw + 20 + rng.IntN(60)}
+		ws := []int{64 + rng.IntN(9), xs[1], kh, kw}
+		p := newConvPlan(Zeros(xs...), Zeros(ws...), o.normalized())
+		if _, ok := p.phasedWinograd(); !ok {
+			continue
+		}
+		found++
+		name := fmt.Sprintf("x%v_w%v_stride%v_pad%v", xs, ws, o.Stride, o.Padding)
+		checkConvForward(t, []convForwardCase{{name, xs, ws, o, true}}, uint64(tried), func(*testing.T, *convPlan) {})
+	}
+	if tried == 2000 {
+		t.Fatal("too few random convolutions take the path; widen the draw")
+	}
 }
 
 // TestPhasedWinogradRule checks which strided convolutions go over their
@@ -518,6 +545,8 @@ func TestPhasedWinogradRule(t *testing.T) {
 		{"groups", []int{1, 4, 224, 224}, []int{64, 2, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}, Groups: 2}, false},
 		{"dilation", []int{1, 3, 224, 224}, []int{64, 3, 5, 5}, ConvOptions{Stride: [2]int{4, 4}, Dilation: [2]int{2, 2}}, false},
 		{"small_map", []int{1, 3, 40, 40}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, false},
+		// 16×16 outputs: a batch of them would go side by side.
+		{"small_maps_batched", []int{8, 3, 67, 67}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newConvPlan(Zeros(c.x...), Zeros(c.w...), c.o.normalized())
