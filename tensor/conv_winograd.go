@@ -175,13 +175,13 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 	for xi := range packed {
 		packed[xi] = kernel.PackRowsAInto(pu[xi*cout*c:], cout, c, u[xi*cout*c:], c)
 	}
-	inPlane, splitRows := p.inPlane(), 0
+	inPlane := p.inPlane()
 	if split {
 		if t.images != 1 {
 			panic("tensor: forwardWinograd of a split input side by side")
 		}
-		splitRows, _ = p.splitPlane()
-		plane = splitRows * wp
+		rows, _ := p.splitPlane()
+		plane = rows * wp
 		inPlane = c * 4 * plane
 	}
 	var off [16]int

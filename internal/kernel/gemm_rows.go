@@ -53,8 +53,8 @@ func PackRowsA(m, k int, a []float32, lda int) RowsA {
 	if kern == nil || m == 0 || k == 0 {
 		return RowsA{m: m, k: k, a: a, lda: lda}
 	}
-	pa := RowsA{m: m, k: k, kern: kern, packed: GetScratch(m * k), owned: true}
-	kern.packRowsA(pa.packed, m, k, a, lda)
+	pa := PackRowsAInto(GetScratch(m*k), m, k, a, lda)
+	pa.owned = true
 	return pa
 }
 
