@@ -9,9 +9,11 @@ import (
 // BenchmarkSgemmDotRows measures the weight gradient of a 3×3
 // convolution from one padded band: CIFAR ResNet's first stage (16
 // channels, a 32×32 image) and ResNet's first stage (64 channels, 14
-// rows of 56×56).
+// rows of 56×56), and CIFAR ResNet's three stages as training tiles them,
+// several images side by side (3, 6 and 11).
 func BenchmarkSgemmDotRows(b *testing.B) {
-	for _, s := range []struct{ c, cout, rows, w int }{{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 14, 56}} {
+	for _, s := range []struct{ c, cout, rows, w int }{{16, 16, 32, 32}, {32, 32, 16, 16}, {64, 64, 14, 56},
+		{16, 16, 32, 3*33 - 1}, {32, 32, 16, 6*17 - 1}, {64, 64, 8, 11*9 - 1}} {
 		wp, rin := s.w+2, s.rows+2
 		rng := rand.New(rand.NewPCG(1, 2))
 		xp := randMatrix(s.c*rin*wp, rng)
