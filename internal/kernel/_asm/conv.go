@@ -502,6 +502,12 @@ func genCompactRows8() {
 	JZ(LabelRef(name + "_next"))
 	compact8(sp, Z9)
 	VMOVUPS(Z0, K1, Mem{Base: d})
+	endRows(name, dst, ldd, src, lds, rows)
+}
+
+// endRows ends a loop over rows of dst and src whose body starts at
+// name_row: the next row of each, ldd and lds bytes on, then name_done.
+func endRows(name string, dst, ldd, src, lds, rows Register) {
 	Label(name + "_next")
 	ADDQ(ldd, dst)
 	ADDQ(lds, src)
@@ -582,13 +588,6 @@ func genRowsWide() {
 			VADDPS_Z(Mem{Base: d}, Z0, K1, Z0)
 		}
 		VMOVUPS(Z0, K1, Mem{Base: d})
-		Label(name + "_next")
-		ADDQ(ldd, dst)
-		ADDQ(lds, src)
-		DECQ(rows)
-		JNZ(LabelRef(name + "_row"))
-		Label(name + "_done")
-		VZEROUPPER()
-		RET()
+		endRows(name, dst, ldd, src, lds, rows)
 	}
 }
