@@ -48,6 +48,21 @@ type Config struct {
 	OutDir string
 	// Progress receives the runs' events; nil is silent.
 	Progress train.Progress
+	// SkipPlain and SkipResidual leave out the plain nets or the ResNets
+	// (not both): a longer run of one family costs half the time.
+	SkipPlain, SkipResidual bool
+}
+
+// families are the kinds of net cfg trains at each depth, plain first.
+func (cfg Config) families() []bool {
+	var residual []bool
+	if !cfg.SkipPlain {
+		residual = append(residual, false)
+	}
+	if !cfg.SkipResidual {
+		residual = append(residual, true)
+	}
+	return residual
 }
 
 // Run is one net of the experiment.
@@ -144,9 +159,10 @@ func Degradation(ctx context.Context, cfg Config) (*Result, error) {
 		return Plot(res.Runs, res.Plot)
 	}
 	classes := cfg.Train.Classes()
-	total := 2 * len(depths)
+	families := cfg.families()
+	total := len(families) * len(depths)
 	for i, depth := range depths {
-		for j, residual := range []bool{false, true} {
+		for j, residual := range families {
 			name := modelName(depth, residual)
 			info, _ := models.Info(name) // checked in checkConfig
 			model, err := models.New(name, models.Options{Classes: classes, Seed: cfg.Seed, TorchInit: cfg.TorchInit})
@@ -163,7 +179,7 @@ func Degradation(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			res.Runs = append(res.Runs, run)
 			sortRuns(res.Runs)
-			progress.Message(fmt.Sprintf("%s (%d of %d, %s parameters) in %s", run.Label(), 2*i+j+1, total, thousands(run.Params), run.Dir))
+			progress.Message(fmt.Sprintf("%s (%d of %d, %s parameters) in %s", run.Label(), len(families)*i+j+1, total, thousands(run.Params), run.Dir))
 			r, err := train.Run(ctx, train.Config{
 				ModelName: name, ModelConfig: map[string]any{"classes": classes}, Model: model,
 				Train: trainSet, Test: cfg.Test, TrainTransforms: trainT, TestTransforms: testT,
@@ -208,6 +224,9 @@ func checkConfig(cfg Config) ([]int, error) {
 	}
 	if len(cfg.Depths) == 0 {
 		return nil, errors.New("experiment: no depths to train")
+	}
+	if cfg.SkipPlain && cfg.SkipResidual {
+		return nil, errors.New("experiment: both families of nets left out: nothing to train")
 	}
 	for _, d := range []data.Dataset{cfg.Train, cfg.Test} {
 		if c, h, w := d.Shape(); c != 3 || h != 32 || w != 32 {

@@ -172,6 +172,47 @@ func TestDegradationSmall(t *testing.T) {
 	}
 }
 
+// TestDegradationOneFamily trains the ResNets alone, then adds the plain
+// nets to the same folder: the ResNets are not trained again and the
+// figure gains its left panel.
+func TestDegradationOneFamily(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{Depths: []int{8}, Train: colours(200, 1), Test: colours(50, 2), Subset: 100,
+		Recipe: train.ResNetCIFARRecipe(1), Seed: 3, OutDir: dir, SkipPlain: true}
+	res, err := Degradation(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 1 || res.Runs[0].Label() != "ResNet-8" || len(res.Runs[0].History) != 1 {
+		t.Fatalf("runs %+v", res.Runs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plain8")); !os.IsNotExist(err) {
+		t.Errorf("plain-8 has a folder: %v", err)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, PlotBase+".svg"))
+	if !bytes.Contains(svg, []byte("ResNets")) || bytes.Contains(svg, []byte("plain networks")) {
+		t.Error("the ResNets alone should draw their panel alone")
+	}
+	resnet := modTimes(t, dir, "resnet8")
+
+	cfg.SkipPlain = false
+	if res, err = Degradation(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 2 || res.Runs[0].Label() != "plain-8" || res.Runs[1].Resumed != 1 {
+		t.Fatalf("runs %+v", res.Runs)
+	}
+	for k, was := range modTimes(t, dir, "resnet8") {
+		if !was.Equal(resnet[k]) {
+			t.Errorf("%s was written again", k)
+		}
+	}
+	svg, _ = os.ReadFile(filepath.Join(dir, PlotBase+".svg"))
+	if !bytes.Contains(svg, []byte("plain networks")) {
+		t.Error("both families should draw both panels")
+	}
+}
+
 func TestDegradationRefuses(t *testing.T) {
 	good := Config{Depths: []int{8}, Train: colours(20, 1), Test: colours(10, 2), Recipe: train.ResNetCIFARRecipe(1), OutDir: t.TempDir()}
 	for _, c := range []struct {
@@ -185,6 +226,7 @@ func TestDegradationRefuses(t *testing.T) {
 		{func(c *Config) { c.Train = &data.Bytes{C: 1, H: 28, W: 28, NumClasses: 10} }, "3×32×32"},
 		{func(c *Config) { c.Recipe.Epochs = 0 }, "epochs"},
 		{func(c *Config) { c.OutDir = "" }, "output folder"},
+		{func(c *Config) { c.SkipPlain, c.SkipResidual = true, true }, "nothing to train"},
 	} {
 		cfg := good
 		c.change(&cfg)

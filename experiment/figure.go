@@ -31,14 +31,17 @@ var palette = []color.RGBA{
 // right, error (%) against epochs, one colour per depth (the same in both
 // panels), training error thin and dashed, test error bold and solid, and
 // one y scale for both panels so that they compare at a glance. Runs
-// without history are left out; with none at all it writes nothing.
+// without history are left out; with none at all it writes nothing; with
+// one family only it draws that panel alone.
 func Plot(runs []*Run, base string) error {
 	var depths []int
+	var drawn [2]bool // plain, residual
 	top := 0.0
 	for _, r := range runs {
 		if len(r.History) == 0 {
 			continue
 		}
+		drawn[boolIndex(r.Residual)] = true
 		if !slices.Contains(depths, r.Depth) {
 			depths = append(depths, r.Depth)
 		}
@@ -101,5 +104,18 @@ func Plot(runs []*Run, base string) error {
 			}
 		}
 	}
-	return train.SavePlots(base, 10*vg.Inch, 4*vg.Inch, [][]*plot.Plot{{panels[0], panels[1]}})
+	var row []*plot.Plot
+	for i, p := range panels {
+		if drawn[i] {
+			row = append(row, p)
+		}
+	}
+	return train.SavePlots(base, vg.Length(len(row))*5*vg.Inch, 4*vg.Inch, [][]*plot.Plot{row})
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

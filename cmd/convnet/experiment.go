@@ -31,6 +31,7 @@ func newDegradationCmd() *cobra.Command {
 		seed     uint64
 		initFlag string
 		out      string
+		nets     []string
 	)
 	cmd := &cobra.Command{
 		Use:   "degradation",
@@ -55,12 +56,18 @@ epoch; run the same command again to resume a stopped experiment (finished
 nets are not trained again). The experiment writes degradation.jsonl (train
 and test error per net and epoch), degradation.png and degradation.svg
 (Figure 6's layout: plain nets left, ResNets right, training error dashed,
-test error solid) and prints a table of the final errors.`,
+test error solid) and prints a table of the final errors. --nets resnet (or
+plain) trains one family only; the other can be added to the same folder
+later.`,
 		Example: `  convnet experiment degradation --data cifar10:../shared/data/cifar10-jpeg.tar.gz --depths 20,56 --epochs 10
   convnet experiment degradation --depths 8,14 --epochs 2 --subset 2000 --out runs/degradation-small`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			torchInit, err := parseInit(initFlag)
+			if err != nil {
+				return err
+			}
+			skipPlain, skipResidual, err := parseNets(nets)
 			if err != nil {
 				return err
 			}
@@ -72,6 +79,7 @@ test error solid) and prints a table of the final errors.`,
 			res, err := experiment.Degradation(cmd.Context(), experiment.Config{
 				Depths: depths, Train: set.Train, Test: set.Test, Subset: subset,
 				Recipe: train.ResNetCIFARRecipe(epochs), Seed: seed, TorchInit: torchInit, OutDir: out, Progress: progressFor(logw),
+				SkipPlain: skipPlain, SkipResidual: skipResidual,
 			})
 			if res != nil && len(res.Runs) > 0 {
 				w := cmd.OutOrStdout()
@@ -96,5 +104,25 @@ test error solid) and prints a table of the final errors.`,
 	f.Uint64Var(&seed, "seed", 1, "random seed of every net's weights, the data order, augmentation and subset")
 	f.StringVar(&initFlag, "init", "paper", initUsage)
 	f.StringVar(&out, "out", filepath.Join("runs", "degradation"), "folder for the runs, the log and the figure")
+	f.StringSliceVar(&nets, "nets", []string{"plain", "resnet"}, "the families to train at each depth: plain, resnet or both")
 	return cmd
+}
+
+// parseNets reads --nets into the families left out.
+func parseNets(nets []string) (skipPlain, skipResidual bool, err error) {
+	skipPlain, skipResidual = true, true
+	for _, n := range nets {
+		switch n {
+		case "plain":
+			skipPlain = false
+		case "resnet":
+			skipResidual = false
+		default:
+			return false, false, fmt.Errorf("--nets: %q is neither plain nor resnet", n)
+		}
+	}
+	if skipPlain && skipResidual {
+		return false, false, errors.New("--nets: name plain, resnet or both")
+	}
+	return skipPlain, skipResidual, nil
 }

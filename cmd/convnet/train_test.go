@@ -163,4 +163,26 @@ func TestExperimentCommand(t *testing.T) {
 	if _, err := run(t, "experiment", "degradation", "--data", cifar, "--depths", "9", "--out", out); err == nil || !strings.Contains(err.Error(), "6n+2") {
 		t.Errorf("depth 9: %v", err)
 	}
+	for _, nets := range []string{"resnets", ""} {
+		if _, err := run(t, "experiment", "degradation", "--data", cifar, "--depths", "8", "--nets", nets, "--out", out); err == nil || !strings.Contains(err.Error(), "--nets") {
+			t.Errorf("--nets %q: %v", nets, err)
+		}
+	}
+}
+
+func TestParseNets(t *testing.T) {
+	for _, c := range []struct {
+		nets                    []string
+		skipPlain, skipResidual bool
+	}{
+		{[]string{"plain", "resnet"}, false, false},
+		{[]string{"resnet"}, true, false},
+		{[]string{"plain"}, false, true},
+		{[]string{"resnet", "plain", "resnet"}, false, false},
+	} {
+		p, r, err := parseNets(c.nets)
+		if err != nil || p != c.skipPlain || r != c.skipResidual {
+			t.Errorf("parseNets(%q) = %v, %v, %v", c.nets, p, r, err)
+		}
+	}
 }
