@@ -112,25 +112,51 @@ func (p *convPlan) tile(t implicitTiling, it int) (img, images, oh0, oh1 int) {
 // as they can be.
 func bandRange(b, bands, oh int) (lo, hi int) { return b * oh / bands, (b + 1) * oh / bands }
 
-// bandLayout returns how forwardImplicit and weightGradImplicit lay out
-// the tiles of t: the padded width of an image's rows and of a tile's
-// rows, the most output rows in a band, the floats of a tile's padded
-// channel, and where each tap of a group's kernel starts in it.
-func (p *convPlan) bandLayout(t implicitTiling) (wp, ld, maxRows, plane int, off []int) {
-	wp = p.geom.PaddedWidth()
-	ld = t.images * wp
-	maxRows = ceilDiv(p.geom.OH, t.bands)
-	plane = (maxRows + p.geom.BandHalo()) * ld
-	off = make([]int, p.rowsG)
-	kernel.TapOffsets(&p.geom, p.cinG, ld, plane, off)
-	return wp, ld, maxRows, plane, off
+// bands is how forwardImplicit and weightGradImplicit lay out the tiles of
+// a tiling t: the padded width of an image's rows and of a tile's rows,
+// the most output rows in a band, the floats of a tile's padded channel,
+// where each tap of a group's kernel starts in it, and whether the GEMMs
+// compute the output columns alone (tileRuns).
+type bands struct {
+	wp, ld, maxRows, plane int
+	off                    []int
+	runs                   bool
+}
+
+func (p *convPlan) bandLayout(t implicitTiling) bands {
+	g := &p.geom
+	b := bands{wp: g.PaddedWidth(), maxRows: ceilDiv(g.OH, t.bands)}
+	b.ld = t.images * b.wp
+	b.plane = (b.maxRows + g.BandHalo()) * b.ld
+	b.off = make([]int, p.rowsG)
+	kernel.TapOffsets(g, p.cinG, b.ld, b.plane, b.off)
+	// Where the padding takes a twentieth of the wide rows or more (CIFAR's
+	// 16×16 and 8×8 maps), the GEMMs skip it.
+	b.runs = implicitRuns && kernel.RowRunsSuit() && g.OW%8 == 0 && 20*(b.wp-g.OW) >= b.wp
+	return b
 }
 
 // wideColumns is how many columns the GEMM of a tile of images images and
 // rows output rows computes: every wide row but the last whole, and the
 // last up to its last image's output.
-func (p *convPlan) wideColumns(wp, ld, images, rows int) int {
-	return (rows-1)*ld + (images-1)*wp + p.geom.OW
+func (p *convPlan) wideColumns(b *bands, images, rows int) int {
+	return (rows-1)*b.ld + (images-1)*b.wp + p.geom.OW
+}
+
+// packWeights packs each group's weights for kernel.SgemmRowsPacked; the
+// caller releases them.
+func (p *convPlan) packWeights(w []float32) []kernel.RowsA {
+	packed := make([]kernel.RowsA, p.groups)
+	for g := range packed {
+		packed[g] = kernel.PackRowsA(p.coutG, p.rowsG, w[g*p.coutG*p.rowsG:], p.rowsG)
+	}
+	return packed
+}
+
+func releaseWeights(packed []kernel.RowsA) {
+	for g := range packed {
+		packed[g].Release()
+	}
 }
 
 // forwardImplicit is forward as an implicit GEMM (kernel.SgemmRowsPacked),
@@ -143,49 +169,53 @@ func (p *convPlan) wideColumns(wp, ld, images, rows int) int {
 // added to y. Where the padding is a large share of those rows, the GEMM
 // computes the output columns alone instead (tileRuns).
 func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
-	ow, phases := p.geom.OW, p.geom.Phases()
-	wp, ld, maxRows, plane, off := p.bandLayout(t)
-	outPlane := p.cout * p.hw
-	packed := make([]kernel.RowsA, p.groups)
-	for g := range packed {
-		packed[g] = kernel.PackRowsA(p.coutG, p.rowsG, w[g*p.coutG*p.rowsG:], p.rowsG)
-		defer packed[g].Release()
-	}
-	// Where the padding takes a twentieth of the wide rows or more (CIFAR's
-	// 16×16 and 8×8 maps), the GEMMs skip it.
-	runs := implicitRuns && kernel.RowRunsSuit() && ow%8 == 0 && 20*(wp-ow) >= wp
+	b := p.bandLayout(t)
+	packed := p.packWeights(w)
+	defer releaseWeights(packed)
 	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
-		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, plane))
-		wide := kernel.GetScratch(p.cout * maxRows * ld)
+		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, b.plane))
+		wide := kernel.GetScratch(p.cout * b.maxRows * b.ld)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(wide)
 		var at []int // where each run of 8 output columns starts in a band
 		for it := lo; it < hi; it++ {
 			img, images, oh0, oh1 := p.tile(t, it)
-			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, ld, plane, oh0, oh1)
-			if runs {
-				at = p.outputRuns(at[:0], wp, ld, images, oh1-oh0)
-				p.tileRuns(packed, xp, plane, off, at, y[img*outPlane:], ep, wide, images, oh0, oh1, accumulate)
-				continue
-			}
-			n := p.wideColumns(wp, ld, images, oh1-oh0)
-			for g := range packed {
-				kernel.SgemmRowsPacked(&packed[g], n, 1, xp[g*p.cinG*phases*plane:], off, 0, wide[g*p.coutG*n:], n)
-			}
-			for i := 0; i < images; i++ {
-				yb := y[(img+i)*outPlane:]
-				for ch := 0; ch < p.cout; ch++ {
-					dst := yb[ch*p.hw+oh0*ow : ch*p.hw+oh1*ow]
-					if accumulate {
-						kernel.AddRows(dst, ow, wide[ch*n+i*wp:], ld, oh1-oh0, ow)
-						continue
-					}
-					kernel.CopyRows(dst, ow, wide[ch*n+i*wp:], ld, oh1-oh0, ow)
-					ep.apply(dst, ch)
-				}
-			}
+			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, b.ld, b.plane, oh0, oh1)
+			at = p.forwardTile(&b, packed, xp, wide, at, y, ep, img, images, oh0, oh1, accumulate)
 		}
 	})
+}
+
+// forwardTile computes the output rows [oh0, oh1) of images images from
+// img on from their padded band xp, through the scratch rows wide. It
+// returns at, the runs of the output columns (tileRuns), for the next
+// tile to reuse.
+func (p *convPlan) forwardTile(b *bands, packed []kernel.RowsA, xp, wide []float32, at []int, y []float32, ep *epilogue,
+	img, images, oh0, oh1 int, accumulate bool) []int {
+	ow, phases := p.geom.OW, p.geom.Phases()
+	outPlane := p.cout * p.hw
+	if b.runs {
+		at = p.outputRuns(at[:0], b.wp, b.ld, images, oh1-oh0)
+		p.tileRuns(packed, xp, b.plane, b.off, at, y[img*outPlane:], ep, wide, images, oh0, oh1, accumulate)
+		return at
+	}
+	n := p.wideColumns(b, images, oh1-oh0)
+	for g := range packed {
+		kernel.SgemmRowsPacked(&packed[g], n, 1, xp[g*p.cinG*phases*b.plane:], b.off, 0, wide[g*p.coutG*n:], n)
+	}
+	for i := 0; i < images; i++ {
+		yb := y[(img+i)*outPlane:]
+		for ch := 0; ch < p.cout; ch++ {
+			dst := yb[ch*p.hw+oh0*ow : ch*p.hw+oh1*ow]
+			if accumulate {
+				kernel.AddRows(dst, ow, wide[ch*n+i*b.wp:], b.ld, oh1-oh0, ow)
+				continue
+			}
+			kernel.CopyRows(dst, ow, wide[ch*n+i*b.wp:], b.ld, oh1-oh0, ow)
+			ep.apply(dst, ch)
+		}
+	}
+	return at
 }
 
 // implicitRuns lets forwardImplicit's GEMMs skip the padding columns when
@@ -262,14 +292,18 @@ func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []
 	if !t.ok() {
 		return false, false
 	}
+	pt, transposes := p.transposed()
+	if dw != nil && dx != nil && transposes && p.sharesBands(&pt, t) {
+		p.backwardShared(&pt, x, w, gy, dw, betaW, dx, betaX, t)
+		return true, true
+	}
 	if dw != nil {
 		p.weightGradImplicit(x, gy, dw, betaW, t)
 	}
 	if dx == nil {
 		return true, true
 	}
-	pt, ok := p.transposed()
-	if !ok {
+	if !transposes {
 		return true, false
 	}
 	tT := pt.implicitTiling()
@@ -290,41 +324,106 @@ func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []
 // order. Workers take fixed shares of the bands, so that the result does
 // not depend on timing.
 func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, t implicitTiling) {
-	ow, phases := p.geom.OW, p.geom.Phases()
-	wp, ld, maxRows, plane, off := p.bandLayout(t)
+	ow := p.geom.OW
+	b := p.bandLayout(t)
 	outPlane := p.cout * p.hw
+	p.eachWorkerShare(t, dw, betaW, func(tiles func(func(img, images, oh0, oh1 int)), dwPart []float32) {
+		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, b.plane))
+		gw := kernel.GetScratch(p.cout * b.maxRows * b.ld)
+		defer kernel.PutScratch(xp)
+		defer kernel.PutScratch(gw)
+		tiles(func(img, images, oh0, oh1 int) {
+			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, b.ld, b.plane, oh0, oh1)
+			n := p.wideColumns(&b, images, oh1-oh0)
+			for ch := 0; ch < p.cout; ch++ {
+				rows := gw[ch*n : (ch+1)*n]
+				clear(rows)
+				for i := 0; i < images; i++ {
+					kernel.CopyRows(rows[i*b.wp:], b.ld, gy[(img+i)*outPlane+ch*p.hw+oh0*ow:], ow, oh1-oh0, ow)
+				}
+			}
+			p.weightGradTile(&b, xp, gw, n, n, dwPart)
+		})
+	})
+}
+
+// eachWorkerShare runs work on every worker with its fixed share of the
+// tiles of t (tiles calls its argument on each) and its own partial
+// gradient, zeroed, then sets dw to betaW·dw plus the partials summed in
+// worker order: the result does not depend on timing.
+func (p *convPlan) eachWorkerShare(t implicitTiling, dw []float32, betaW float32,
+	work func(tiles func(func(img, images, oh0, oh1 int)), dwPart []float32)) {
 	workers := kernel.Workers()
 	items := t.groups(p.n) * t.bands
 	partial := kernel.GetScratch(workers * len(dw))
 	defer kernel.PutScratch(partial)
 	kernel.Parallel(workers, 1, func(w0, w1 int) {
-		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, plane))
-		gw := kernel.GetScratch(p.cout * maxRows * ld)
-		defer kernel.PutScratch(xp)
-		defer kernel.PutScratch(gw)
 		for wk := w0; wk < w1; wk++ {
 			dwPart := partial[wk*len(dw) : (wk+1)*len(dw)]
 			clear(dwPart)
 			lo, hi := workerShare(items, wk, workers)
-			for it := lo; it < hi; it++ {
-				img, images, oh0, oh1 := p.tile(t, it)
-				kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, ld, plane, oh0, oh1)
-				n := p.wideColumns(wp, ld, images, oh1-oh0)
-				for ch := 0; ch < p.cout; ch++ {
-					rows := gw[ch*n : (ch+1)*n]
-					clear(rows)
-					for i := 0; i < images; i++ {
-						kernel.CopyRows(rows[i*wp:], ld, gy[(img+i)*outPlane+ch*p.hw+oh0*ow:], ow, oh1-oh0, ow)
-					}
+			work(func(tile func(img, images, oh0, oh1 int)) {
+				for it := lo; it < hi; it++ {
+					tile(p.tile(t, it))
 				}
-				for g := 0; g < p.groups; g++ { // dW_g += dY_g · col_gᵀ
-					kernel.SgemmDotRows(p.coutG, p.rowsG, n, 1, gw[g*p.coutG*n:], n,
-						xp[g*p.cinG*phases*plane:], off, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
-				}
-			}
+			}, dwPart)
 		}
 	})
 	sumPartials(dw, betaW, partial, workers)
+}
+
+// weightGradTile adds to dwPart the dot products of dY's wide rows (n
+// columns of a, its channels lda apart) with the shifted views of x's
+// padded band xp: one tile's share of dY·colᵀ.
+func (p *convPlan) weightGradTile(b *bands, xp, a []float32, lda, n int, dwPart []float32) {
+	phases := p.geom.Phases()
+	for g := 0; g < p.groups; g++ {
+		kernel.SgemmDotRows(p.coutG, p.rowsG, n, 1, a[g*p.coutG*lda:], lda,
+			xp[g*p.cinG*phases*b.plane:], b.off, 1, dwPart[g*p.coutG*p.rowsG:], p.rowsG)
+	}
+}
+
+// sharesBands reports whether backwardShared can compute both gradients
+// in one pass over the tiles of t: the convolution keeps its maps' size
+// (a "same" padding, PH = (KH−1)·DH/2), so that its transposed one pt has
+// the same padding, tiles and padded rows, and dY's padded band, which pt
+// reads, holds dY's wide rows PH rows and PW columns in, the zeros between
+// images included, as the weight gradient reads them.
+func (p *convPlan) sharesBands(pt *convPlan, t implicitTiling) bool {
+	g, gt := &p.geom, &pt.geom
+	return g.OH == g.H && g.OW == g.W && gt.PH == g.PH && gt.PW == g.PW && gt.PaddedWidth() == g.PaddedWidth() &&
+		gt.BandHalo() == g.BandHalo() && pt.implicitTiling() == t
+}
+
+// backwardShared computes both gradients of a plan that sharesBands with
+// its transposed pt, tile by tile, with one padded band of dY for both:
+// the input gradient as pt's forward tile (forwardTile), then the weight
+// gradient's dot products with the band of x. It saves laying dY out in
+// wide rows a second time, and reads the band while it is in cache.
+func (p *convPlan) backwardShared(pt *convPlan, x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32, t implicitTiling) {
+	b, bt := p.bandLayout(t), pt.bandLayout(t)
+	wt := kernel.GetScratch(len(w))
+	defer kernel.PutScratch(wt)
+	p.transposeWeights(w, wt)
+	packed := pt.packWeights(wt)
+	defer releaseWeights(packed)
+	rowsIn := p.geom.PH*bt.ld + p.geom.PW // where dY's first wide row starts in its band
+	noEpilogue := &epilogue{}
+	p.eachWorkerShare(t, dw, betaW, func(tiles func(func(img, images, oh0, oh1 int)), dwPart []float32) {
+		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, b.plane))
+		gp := kernel.GetScratch(pt.geom.BandFloats(pt.geom.C, bt.plane))
+		wide := kernel.GetScratch(pt.cout * bt.maxRows * bt.ld)
+		defer kernel.PutScratch(xp)
+		defer kernel.PutScratch(gp)
+		defer kernel.PutScratch(wide)
+		var at []int
+		tiles(func(img, images, oh0, oh1 int) {
+			kernel.PadBand(&pt.geom, gy[img*pt.inPlane():], images, gp, bt.ld, bt.plane, oh0, oh1)
+			at = pt.forwardTile(&bt, packed, gp, wide, at, dx, noEpilogue, img, images, oh0, oh1, betaX != 0)
+			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, b.ld, b.plane, oh0, oh1)
+			p.weightGradTile(&b, xp, gp[rowsIn:], bt.plane, p.wideColumns(&b, images, oh1-oh0), dwPart)
+		})
+	})
 }
 
 // transposed returns the plan of the input gradient of a stride-1

@@ -396,7 +396,8 @@ func TestConv2dBandsBackward(t *testing.T) {
 
 // TestConv2dImplicitBackward checks the gradients of convolutions that
 // backwardImplicit computes (the weight gradient from padded bands, the
-// input gradient as the transposed convolution) against the definition,
+// input gradient as the transposed convolution, both in one pass over
+// the tiles where the convolution keeps its maps' size) against the definition,
 // with the input gradient both written and added to one already there
 // (the input used twice).
 func TestConv2dImplicitBackward(t *testing.T) {
@@ -429,6 +430,13 @@ func TestConv2dImplicitBackward(t *testing.T) {
 				strided := p.geom.SH*p.geom.SW > 1 // the input gradient then takes col2im
 				if !p.implicitTiling().ok() || !strided && (!ok || !pt.implicitTiling().ok()) {
 					t.Fatal("gradients not computed as implicit GEMMs; resize the test")
+				}
+				// Every stride-1 case keeps its maps' size and takes backwardShared
+				// but the unpadded one and the one whose transposed convolution,
+				// with 6 channels in and 32 out, is tiled differently.
+				wantShared := !strided && c.name != "5x5_nopad_b2" && c.name != "groups2_dilation2_b3"
+				if shared := ok && p.sharesBands(&pt, p.implicitTiling()); shared != wantShared {
+					t.Fatalf("both gradients in one pass: %v, want %v", shared, wantShared)
 				}
 				y := Conv2d(x, w, nil, c.o)
 				gy := RandU(g.rng, -1, 1, y.shape...)
