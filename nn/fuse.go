@@ -8,7 +8,10 @@ import "github.com/convnet/convnet/tensor"
 // as one tensor.Conv2dBatchNorm, which applies the batch norm's running
 // statistics and the ReLU while each band of the convolution's output is
 // still in cache rather than in two more passes over it; the result is the
-// same, bit for bit. Otherwise it calls the three modules in turn.
+// same, bit for bit. Otherwise it calls the convolution, then the batch
+// norm and the ReLU as one tensor.BatchNormReLU where neither has a hook
+// (the same result again, in one pass each way instead of two), or the
+// modules in turn.
 func ConvBN(conv *Conv2d, bn *BatchNorm2d, relu *ReLU, x *tensor.Tensor) *tensor.Tensor {
 	if fusible(conv, bn, relu, x) {
 		var scale, shift []float32
@@ -18,6 +21,9 @@ func ConvBN(conv *Conv2d, bn *BatchNorm2d, relu *ReLU, x *tensor.Tensor) *tensor
 		return tensor.Conv2dBatchNorm(x, conv.Weight, conv.Bias, conv.Options(), scale, shift, relu != nil)
 	}
 	y := conv.Forward(x)
+	if bn != nil && relu != nil && bn.hook == nil && relu.hook == nil {
+		return bn.forwardReLU(y)
+	}
 	if bn != nil {
 		y = bn.Forward(y)
 	}

@@ -38,14 +38,24 @@ func NewBatchNorm2d(channels int) *BatchNorm2d {
 // (updating the running ones) and running statistics in evaluation.
 func (m *BatchNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	m.enter(x)
+	return m.exit(x, m.apply(x, tensor.BatchNorm))
+}
+
+// forwardReLU returns relu(m.Forward(x)) as one op (tensor.BatchNormReLU),
+// for a batch norm and a ReLU with no hooks to report the value between.
+func (m *BatchNorm2d) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	return m.apply(x, tensor.BatchNormReLU)
+}
+
+func (m *BatchNorm2d) apply(x *tensor.Tensor, norm func(x, w, b, rm, rv *tensor.Tensor, o tensor.BatchNormOptions) *tensor.Tensor) *tensor.Tensor {
 	if x.Rank() != 4 || x.Dim(1) != m.Channels {
 		panic(fmt.Sprintf("nn: BatchNorm2d(%d) got input %v", m.Channels, x.Shape()))
 	}
 	if m.Training() {
 		m.NumBatchesTracked.Data()[0]++
 	}
-	return m.exit(x, tensor.BatchNorm(x, m.Weight, m.Bias, m.RunningMean, m.RunningVar,
-		tensor.BatchNormOptions{Training: m.Training(), Momentum: m.Momentum, Eps: m.Eps}))
+	return norm(x, m.Weight, m.Bias, m.RunningMean, m.RunningVar,
+		tensor.BatchNormOptions{Training: m.Training(), Momentum: m.Momentum, Eps: m.Eps})
 }
 
 // LocalResponseNorm is torch.nn.LocalResponseNorm (see

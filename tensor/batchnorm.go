@@ -7,7 +7,10 @@ import (
 	"github.com/convnet/convnet/internal/kernel"
 )
 
-var opBatchNorm = registerOp("batch_norm")
+var (
+	opBatchNorm     = registerOp("batch_norm")
+	opBatchNormReLU = registerOp("batch_norm_relu")
+)
 
 // BatchNormOptions hold batch normalisation's mode and constants.
 type BatchNormOptions struct {
@@ -22,6 +25,19 @@ type BatchNormOptions struct {
 // unbiased, as torch); in evaluation it uses the running statistics. weight
 // and bias (the affine transform) may be nil.
 func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOptions) *Tensor {
+	return batchNorm(x, weight, bias, runningMean, runningVar, o, false)
+}
+
+// BatchNormReLU is ReLU(BatchNorm(x, …)), equal to it bit for bit, in
+// one pass over x and one over the gradient: the batch norm's output is
+// never stored, and the backward pass finds where the ReLU passed its
+// input by recomputing that output from x (kernel.BatchNormGradReLU)
+// rather than reading it.
+func BatchNormReLU(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOptions) *Tensor {
+	return batchNorm(x, weight, bias, runningMean, runningVar, o, true)
+}
+
+func batchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOptions, relu bool) *Tensor {
 	if len(x.shape) < 2 {
 		panic(fmt.Sprintf("tensor: BatchNorm of %v needs N×C×…", x.shape))
 	}
@@ -44,6 +60,10 @@ func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOpti
 	}
 	mean := make([]float32, c)
 	invStd := make([]float32, c)
+	var affine *channelAffine // the map the ReLU's mask is recomputed with
+	if relu {
+		affine = &channelAffine{scale: make([]float32, c), shift: make([]float32, c)}
+	}
 	out := result(cloneInts(x.shape), x, weight, bias)
 	kernel.Parallel(c, 1, func(c0, c1 int) {
 		for ch := c0; ch < c1; ch++ {
@@ -61,16 +81,31 @@ func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, o BatchNormOpti
 			}
 			mean[ch], invStd[ch] = float32(m), float32(1/math.Sqrt(v+o.Eps))
 			scale, shift := bnEvalAffine(weight, bias, m, v, o.Eps, ch)
+			if affine != nil {
+				affine.scale[ch], affine.shift[ch] = scale, shift
+			}
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
-				kernel.Affine(out.data[off:off+plane], x.data[off:off+plane], scale, shift)
+				if relu {
+					kernel.AffineReLU(out.data[off:off+plane], x.data[off:off+plane], scale, shift)
+				} else {
+					kernel.Affine(out.data[off:off+plane], x.data[off:off+plane], scale, shift)
+				}
 			}
 		}
 	})
-	return record(out, opBatchNorm, func(out *Tensor) {
-		batchNormBackward(x, weight, bias, out.grad.data, mean, invStd, o.Training)
+	op := opBatchNorm
+	if relu {
+		op = opBatchNormReLU
+	}
+	return record(out, op, func(out *Tensor) {
+		batchNormBackward(x, weight, bias, out.grad.data, mean, invStd, o.Training, affine)
 	}, x, weight, bias)
 }
+
+// channelAffine is the per-channel map x·scale + shift that a batch norm
+// applied to its input, kept for the fused ReLU's backward pass.
+type channelAffine struct{ scale, shift []float32 }
 
 // channelStats returns the mean and biased variance of one channel in two
 // passes (the second over x − mean, which does not cancel), each plane
@@ -89,7 +124,9 @@ func channelStats(x []float32, n, c, plane, ch int) (mean, variance float64) {
 	return mean, ss / count
 }
 
-func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, training bool) {
+// batchNormBackward propagates g through the batch norm, and through the
+// ReLU after it when relu holds the map the forward pass applied.
+func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, training bool, relu *channelAffine) {
 	n, c := x.shape[0], x.shape[1]
 	plane := len(x.data) / max(1, n*c)
 	dx, betaX := gradSlot(x)
@@ -102,7 +139,12 @@ func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, train
 			m, is := mean[ch], invStd[ch]
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
-				pg, pgx := kernel.SumAndCenteredDot(g[off:off+plane], x.data[off:off+plane], m)
+				var pg, pgx float32
+				if relu != nil {
+					pg, pgx = kernel.SumAndCenteredDotReLU(g[off:off+plane], x.data[off:off+plane], m, relu.scale[ch], relu.shift[ch])
+				} else {
+					pg, pgx = kernel.SumAndCenteredDot(g[off:off+plane], x.data[off:off+plane], m)
+				}
 				sg += float64(pg)
 				sgx += float64(pgx)
 			}
@@ -129,6 +171,11 @@ func batchNormBackward(x, weight, bias *Tensor, g, mean, invStd []float32, train
 			}
 			for b := 0; b < n; b++ {
 				off := (b*c + ch) * plane
+				if relu != nil {
+					kernel.BatchNormGradReLU(dx[off:off+plane], g[off:off+plane], x.data[off:off+plane],
+						k, -k*is*mgx, -k*mg, m, relu.scale[ch], relu.shift[ch], betaX != 0)
+					continue
+				}
 				kernel.BatchNormGrad(dx[off:off+plane], g[off:off+plane], x.data[off:off+plane],
 					k, -k*is*mgx, -k*mg, m, betaX != 0)
 			}

@@ -147,6 +147,54 @@ func TestBatchNormRunningStats(t *testing.T) {
 	}
 }
 
+// TestBatchNormReLUFused checks BatchNormReLU against BatchNorm then ReLU
+// on CIFAR-sized planes (whole vectors) and 7×7 ones (a tail each): the
+// output and the running statistics bit for bit, the gradients of x,
+// weight and bias to float32 rounding, x's added to one already there.
+func TestBatchNormReLUFused(t *testing.T) {
+	for _, shape := range [][]int{{4, 16, 32, 32}, {3, 8, 7, 7}} {
+		for _, training := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%v/training=%v", shape, training), func(t *testing.T) {
+				g := gcGen{rng: NewRNG(9)}
+				c := shape[1]
+				x0, w0, b0 := g.normal(shape...), g.uniform(0.5, 1.5, c), g.normal(c)
+				rm0, rv0 := g.normal(c), g.uniform(0.5, 2, c)
+				gy := g.normal(shape...)
+				o := BatchNormOptions{Training: training, Momentum: 0.1, Eps: 1e-5}
+				run := func(fused bool) (y, rm, rv, x, w, b *Tensor) {
+					x, w, b = x0.Clone().SetRequiresGrad(true), w0.Clone().SetRequiresGrad(true), b0.Clone().SetRequiresGrad(true)
+					rm, rv = rm0.Clone(), rv0.Clone()
+					if fused {
+						y = BatchNormReLU(x, w, b, rm, rv, o)
+					} else {
+						y = ReLU(BatchNorm(x, w, b, rm, rv, o))
+					}
+					Add(Sum(Mul(y, gy)), Sum(x)).Backward() // x's gradient has a part already
+					return y, rm, rv, x, w, b
+				}
+				y, rm, rv, x, w, b := run(true)
+				wy, wrm, wrv, wx, ww, wb := run(false)
+				for _, c := range []struct {
+					name      string
+					got, want []float32
+				}{{"output", y.data, wy.data}, {"running mean", rm.data, wrm.data}, {"running var", rv.data, wrv.data}} {
+					if !slices.Equal(c.got, c.want) {
+						t.Errorf("%s differs from BatchNorm then ReLU", c.name)
+					}
+				}
+				for _, c := range []struct {
+					name      string
+					got, want *Tensor
+				}{{"x", x, wx}, {"weight", w, ww}, {"bias", b, wb}} {
+					if e := gcRelErr(c.got.Grad().data, gcWiden(c.want.Grad().data), nil); e > 1e-5 {
+						t.Errorf("%s's gradient differs by %.3g", c.name, e)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestConv2dBatchPaths: each way of running a batch must give what its
 // images give one at a time — a batch whose im2col matrix exceeds
 // colBudget, computed in passes (the last one short), and small

@@ -467,9 +467,20 @@ func gcLRN(name string, x *Tensor, size int, alpha, beta, k float64) gcCase {
 // gcBatchNorm is a batch_norm case. The inputs are x, then weight and bias
 // when affine, then the running mean and variance when given.
 func gcBatchNorm(name string, training, affine, running bool, in ...gcInput) gcCase {
+	return gcBatchNormOp(opBatchNorm, BatchNorm, func(a *reference.Array) *reference.Array { return a },
+		name, training, affine, running, in...)
+}
+
+// gcBatchNormReLU is a batch_norm_relu case, with gcBatchNorm's inputs.
+func gcBatchNormReLU(name string, training, affine, running bool, in ...gcInput) gcCase {
+	return gcBatchNormOp(opBatchNormReLU, BatchNormReLU, reference.ReLU, name, training, affine, running, in...)
+}
+
+func gcBatchNormOp(op string, norm func(x, w, b, rm, rv *Tensor, o BatchNormOptions) *Tensor,
+	after func(*reference.Array) *reference.Array, name string, training, affine, running bool, in ...gcInput) gcCase {
 	o := BatchNormOptions{Training: training, Momentum: 0.1, Eps: 1e-5}
 	p := reference.BatchNormParams{Training: training, Momentum: 0.1, Eps: 1e-5}
-	return gcCase{op: opBatchNorm, name: name, in: in,
+	return gcCase{op: op, name: name, in: in,
 		fwd: func(x []*Tensor) *Tensor {
 			var w, b, rm, rv *Tensor
 			rest := x[1:]
@@ -479,7 +490,7 @@ func gcBatchNorm(name string, training, affine, running bool, in ...gcInput) gcC
 			if running {
 				rm, rv = rest[0], rest[1]
 			}
-			return BatchNorm(x[0], w, b, rm, rv, o)
+			return norm(x[0], w, b, rm, rv, o)
 		},
 		ref: func(x []*reference.Array) *reference.Array {
 			var w, b, rm, rv *reference.Array
@@ -491,7 +502,7 @@ func gcBatchNorm(name string, training, affine, running bool, in ...gcInput) gcC
 				rm, rv = rest[0], rest[1]
 			}
 			y, _, _ := reference.BatchNorm(x[0], w, b, rm, rv, p)
-			return y
+			return after(y)
 		}}
 }
 
@@ -729,6 +740,15 @@ func gradCases() []gcCase {
 		gcBatchNorm("eval, frozen x", false, true, true,
 			gcFrozen(g.normal(3, 2, 5, 3)), gcVar(g.uniform(0.5, 1.5, 2)), gcVar(g.normal(2)),
 			gcFrozen(g.normal(2)), gcFrozen(g.uniform(0.5, 2, 2))),
+		gcBatchNormReLU("train affine, running stats", true, true, true,
+			gcVar(g.normal(3, 4, 5, 3)), gcVar(g.uniform(0.5, 1.5, 4)), gcVar(g.normal(4)),
+			gcFrozen(g.normal(4)), gcFrozen(g.uniform(0.5, 2, 4))),
+		gcBatchNormReLU("train, no affine, planes of 35", true, false, false, gcVar(g.normal(2, 3, 7, 5))),
+		gcBatchNormReLU("train, frozen weight", true, true, false,
+			gcVar(g.normal(2, 3, 5, 3)), gcFrozen(g.uniform(0.5, 1.5, 3)), gcVar(g.normal(3))),
+		gcBatchNormReLU("eval affine", false, true, true,
+			gcVar(g.normal(2, 3, 7, 5)), gcVar(g.uniform(0.5, 1.5, 3)), gcVar(g.normal(3)),
+			gcFrozen(g.normal(3)), gcFrozen(g.uniform(0.5, 2, 3))),
 
 		// Joining.
 		gcConcat("axis 1", 1, gcVar(g.normal(2, 3, 4)), gcVar(g.normal(2, 1, 4)), gcVar(g.normal(2, 2, 4))),

@@ -56,10 +56,10 @@ var parityOps = map[string]parityOp{
 		return LocalResponseNorm(in["x"], c.int(t, "size"), c.float(t, "alpha"), c.float(t, "beta"), c.float(t, "k")), nil
 	},
 	"batch_norm": func(t *testing.T, c *parityCase, in map[string]*Tensor) (*Tensor, map[string]*Tensor) {
-		o := BatchNormOptions{Training: c.bool(t, "training"), Momentum: c.float(t, "momentum"), Eps: c.float(t, "eps")}
-		rm, rv := in["running_mean"], in["running_var"]
-		out := BatchNorm(in["x"], in["weight"], in["bias"], rm, rv, o)
-		return out, map[string]*Tensor{"running_mean": rm, "running_var": rv}
+		return parityBatchNorm(t, c, in, BatchNorm)
+	},
+	"batch_norm_relu": func(t *testing.T, c *parityCase, in map[string]*Tensor) (*Tensor, map[string]*Tensor) {
+		return parityBatchNorm(t, c, in, BatchNormReLU)
 	},
 	"softmax": func(t *testing.T, c *parityCase, in map[string]*Tensor) (*Tensor, map[string]*Tensor) {
 		return Softmax(in["x"], c.int(t, "axis")), nil
@@ -165,6 +165,14 @@ func poolOptions(t *testing.T, c *parityCase) PoolOptions {
 		CountIncludePad: c.bool(t, "count_include_pad"),
 		DivisorOverride: c.int(t, "divisor_override"),
 	}
+}
+
+func parityBatchNorm(t *testing.T, c *parityCase, in map[string]*Tensor,
+	norm func(x, w, b, rm, rv *Tensor, o BatchNormOptions) *Tensor) (*Tensor, map[string]*Tensor) {
+	o := BatchNormOptions{Training: c.bool(t, "training"), Momentum: c.float(t, "momentum"), Eps: c.float(t, "eps")}
+	rm, rv := in["running_mean"], in["running_var"]
+	out := norm(in["x"], in["weight"], in["bias"], rm, rv, o)
+	return out, map[string]*Tensor{"running_mean": rm, "running_var": rv}
 }
 
 // parityFamilies are the fixture files, one per op family.

@@ -1,5 +1,7 @@
 package kernel
 
+import "math"
+
 // The per-plane loops of batch normalisation. Its statistics are
 // accumulated over many planes by the caller (in float64); each call here
 // covers one plane, in float32, with several partial sums.
@@ -67,7 +69,7 @@ func Affine(dst, x []float32, a, b float32) {
 	x = x[:len(dst)]
 	if !hasAVX512 {
 		for i, v := range x {
-			dst[i] = v*a + b
+			dst[i] = affineValue(v, a, b)
 		}
 		return
 	}
@@ -83,6 +85,10 @@ func Affine(dst, x []float32, a, b float32) {
 	}
 }
 
+// affineValue is x·a + b as the portable loops round it, in one place, so
+// that AffineReLU's output and the mask its gradient recomputes agree.
+func affineValue(x, a, b float32) float32 { return x*a + b }
+
 // BatchNormGrad sets dst[i] (or with accumulate, adds to it)
 // a·g[i] + b·(x[i] − m) + c: batch norm's input gradient, with a = γσ⁻¹,
 // b = −γσ⁻²·mean(g·(x − m)) and c = −γσ⁻¹·mean(g) in training.
@@ -93,6 +99,90 @@ func BatchNormGrad(dst, g, x []float32, a, b, c, m float32, accumulate bool) {
 		dst, g, x = dst[n:], g[n:], x[n:]
 	}
 	for i, gv := range g {
+		v := c + a*gv + b*(x[i]-m)
+		if accumulate {
+			v += dst[i]
+		}
+		dst[i] = v
+	}
+}
+
+// AffineReLU sets dst[i] = relu(x[i]·a + b): a batch norm's forward pass and
+// the ReLU after it in one pass, equal bit for bit to Affine then ReLU.
+func AffineReLU(dst, x []float32, a, b float32) {
+	x = x[:len(dst)]
+	if !hasAVX512 {
+		for i, v := range x {
+			bits := math.Float32bits(affineValue(v, a, b))
+			dst[i] = math.Float32frombits(bits &^ negativeMask(bits))
+		}
+		return
+	}
+	if n := len(dst) &^ 15; n > 0 {
+		affineReLUAVX512(n, dst, x, a, b)
+		dst, x = dst[n:], x[n:]
+	}
+	if len(dst) > 0 { // the tail through the same fused multiply-add
+		var tx, td [16]float32
+		copy(tx[:], x)
+		affineReLUAVX512(16, td[:], tx[:], a, b)
+		copy(dst, td[:])
+	}
+}
+
+// SumAndCenteredDotReLU is SumAndCenteredDot of g', which is g where the
+// ReLU after the batch norm passed its input (x[i]·sa + sb > 0, the value
+// AffineReLU computed) and 0 elsewhere: the sums of the fused op's
+// backward pass, with the ReLU's gradient never stored.
+func SumAndCenteredDotReLU(g, x []float32, m, sa, sb float32) (sg, sgx float32) {
+	x = x[:len(g)]
+	if hasAVX512 {
+		if n := len(g) &^ 15; n > 0 {
+			sg, sgx = sumAndCenteredDotReLUAVX512(n, g, x, m, sa, sb)
+			g, x = g[n:], x[n:]
+		}
+		if len(g) > 0 { // padded with zero gradients, which add nothing
+			var tg, tx [16]float32
+			copy(tg[:], g)
+			copy(tx[:], x)
+			tailG, tailGX := sumAndCenteredDotReLUAVX512(16, tg[:], tx[:], m, sa, sb)
+			sg, sgx = sg+tailG, sgx+tailGX
+		}
+		return sg, sgx
+	}
+	var a, b [4]float32
+	for i, gv := range g {
+		if affineValue(x[i], sa, sb) > 0 {
+			a[i%4] += gv
+			b[i%4] += gv * (x[i] - m)
+		}
+	}
+	return (a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3])
+}
+
+// BatchNormGradReLU is BatchNormGrad of g', which is g where x[i]·sa + sb > 0
+// and 0 elsewhere, as SumAndCenteredDotReLU.
+func BatchNormGradReLU(dst, g, x []float32, a, b, c, m, sa, sb float32, accumulate bool) {
+	g, x = g[:len(dst)], x[:len(dst)]
+	if hasAVX512 {
+		if n := len(dst) &^ 15; n > 0 {
+			batchNormGradReLUAVX512(n, accumulate, dst, g, x, a, b, c, m, sa, sb)
+			dst, g, x = dst[n:], g[n:], x[n:]
+		}
+		if len(dst) > 0 { // the tail's mask through the same fused multiply-add
+			var td, tg, tx [16]float32
+			copy(td[:], dst)
+			copy(tg[:], g)
+			copy(tx[:], x)
+			batchNormGradReLUAVX512(16, accumulate, td[:], tg[:], tx[:], a, b, c, m, sa, sb)
+			copy(dst, td[:])
+		}
+		return
+	}
+	for i, gv := range g {
+		if !(affineValue(x[i], sa, sb) > 0) {
+			gv = 0
+		}
 		v := c + a*gv + b*(x[i]-m)
 		if accumulate {
 			v += dst[i]

@@ -19,3 +19,12 @@ func affineAVX512(n int, dst, x []float32, a, b float32)
 
 //go:noescape
 func batchNormGradAVX512(n int, acc bool, dst, g, x []float32, a, b, c, m float32)
+
+//go:noescape
+func affineReLUAVX512(n int, dst, x []float32, a, b float32)
+
+//go:noescape
+func sumAndCenteredDotReLUAVX512(n int, g, x []float32, m, sa, sb float32) (sg, sgx float32)
+
+//go:noescape
+func batchNormGradReLUAVX512(n int, acc bool, dst, g, x []float32, a, b, c, m, sa, sb float32)

@@ -14,3 +14,10 @@ func affineAVX512(n int, dst, x []float32, a, b float32) { panic("unreachable") 
 func batchNormGradAVX512(n int, acc bool, dst, g, x []float32, a, b, c, m float32) {
 	panic("unreachable")
 }
+func affineReLUAVX512(n int, dst, x []float32, a, b float32) { panic("unreachable") }
+func sumAndCenteredDotReLUAVX512(n int, g, x []float32, m, sa, sb float32) (float32, float32) {
+	panic("unreachable")
+}
+func batchNormGradReLUAVX512(n int, acc bool, dst, g, x []float32, a, b, c, m, sa, sb float32) {
+	panic("unreachable")
+}

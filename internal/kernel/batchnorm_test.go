@@ -86,3 +86,71 @@ func TestAffineAndBatchNormGrad(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormReLUKernels checks the kernels of a batch norm fused with
+// the ReLU after it against the unfused ones: AffineReLU against Affine
+// then ReLU bit for bit (inputs mapped exactly to 0 and −0, and NaN,
+// included), and the backward pass's against SumAndCenteredDot and
+// BatchNormGrad of ReLUBackward's gradient.
+func TestBatchNormReLUKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const sa, sb = 2, -1 // x = 0.5 maps to exactly 0
+	const a, b, c, m = 1.5, -0.25, 0.125, 0.5
+	nan := float32(math.NaN())
+	for _, n := range batchNormSizes() {
+		g, x := randMatrix(n, rng), randMatrix(n, rng)
+		for i := 0; i < n; i += 7 {
+			x[i] = 0.5
+		}
+		for i := 3; i < n; i += 11 {
+			x[i] = 0
+		}
+		fwdX := append([]float32(nil), x...)
+		for i := 5; i < n; i += 13 {
+			fwdX[i] = nan
+		}
+		got, want := make([]float32, n+1), make([]float32, n)
+		got[n] = 42 // one past the end, which must stay
+		AffineReLU(got[:n], fwdX, sa, sb)
+		Affine(want, fwdX, sa, sb)
+		ReLU(want, want)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: AffineReLU[%d] of %v = %v, want %v", n, i, fwdX[i], got[i], want[i])
+			}
+		}
+		if got[n] != 42 {
+			t.Fatalf("n=%d: AffineReLU wrote past the end", n)
+		}
+
+		y := make([]float32, n)
+		AffineReLU(y, x, sa, sb)
+		gReLU := make([]float32, n)
+		ReLUBackward(gReLU, g, y, false)
+		var absG, absGX float64
+		for i := range g {
+			absG += math.Abs(float64(gReLU[i]))
+			absGX += math.Abs(float64(gReLU[i]) * (float64(x[i]) - m))
+		}
+		sg, sgx := SumAndCenteredDotReLU(g, x, m, sa, sb)
+		wantG, wantGX := SumAndCenteredDot(gReLU, x, m)
+		if !closeTo(sg, float64(wantG), absG) || !closeTo(sgx, float64(wantGX), absGX) {
+			t.Errorf("n=%d: SumAndCenteredDotReLU %v, %v, want %v, %v", n, sg, sgx, wantG, wantGX)
+		}
+		for _, acc := range []bool{false, true} {
+			prev := randMatrix(n, rng)
+			dst, ref := append([]float32(nil), prev...), append([]float32(nil), prev...)
+			dst = append(dst, 42)
+			BatchNormGradReLU(dst[:n], g, x, a, b, c, m, sa, sb, acc)
+			BatchNormGrad(ref, gReLU, x, a, b, c, m, acc)
+			for i := range ref {
+				if math.Abs(float64(dst[i]-ref[i])) > 1e-6 {
+					t.Fatalf("n=%d accumulate=%v: BatchNormGradReLU[%d] = %v, want %v", n, acc, i, dst[i], ref[i])
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("n=%d: BatchNormGradReLU wrote past the end", n)
+			}
+		}
+	}
+}

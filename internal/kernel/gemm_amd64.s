@@ -6597,6 +6597,197 @@ batchNormGradAVX512_done:
 	VZEROUPPER
 	RET
 
+// func affineReLUAVX512(n int, dst []float32, x []float32, a float32, b float32)
+// Requires: AVX, AVX512F
+TEXT ·affineReLUAVX512(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), CX
+	MOVQ         dst_base+8(FP), DI
+	MOVQ         x_base+32(FP), SI
+	VBROADCASTSS a+56(FP), Z1
+	VBROADCASTSS b+60(FP), Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+	JZ           affineReLUAVX512_done
+
+affineReLUAVX512_loop:
+	VMOVAPS     Z2, Z0
+	VFMADD231PS (SI), Z1, Z0
+	VCMPPS      $0x06, Z3, Z0, K1
+	VMOVUPS.Z   Z0, K1, Z4
+	VMOVUPS     Z4, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         affineReLUAVX512_loop
+
+affineReLUAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sumAndCenteredDotReLUAVX512(n int, g []float32, x []float32, m float32, sa float32, sb float32) (sg float32, sgx float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·sumAndCenteredDotReLUAVX512(SB), NOSPLIT, $0-80
+	MOVQ         n+0(FP), CX
+	MOVQ         g_base+8(FP), DX
+	MOVQ         x_base+32(FP), SI
+	VBROADCASTSS m+56(FP), Z24
+	VBROADCASTSS sa+60(FP), Z25
+	VBROADCASTSS sb+64(FP), Z26
+	VPXORD       Z27, Z27, Z27
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	SHRQ         $0x04, CX
+
+sumAndCenteredDotReLUAVX512_loop4:
+	CMPQ        CX, $0x04
+	JB          sumAndCenteredDotReLUAVX512_loop1
+	VMOVUPS     (SI), Z12
+	VMOVAPS     Z26, Z16
+	VFMADD231PS Z12, Z25, Z16
+	VCMPPS      $0x1e, Z27, Z16, K1
+	VMOVUPS.Z   (DX), K1, Z8
+	VSUBPS      Z24, Z12, Z12
+	VADDPS      Z8, Z0, Z0
+	VFMADD231PS Z8, Z12, Z4
+	VMOVUPS     64(SI), Z13
+	VMOVAPS     Z26, Z17
+	VFMADD231PS Z13, Z25, Z17
+	VCMPPS      $0x1e, Z27, Z17, K2
+	VMOVUPS.Z   64(DX), K2, Z9
+	VSUBPS      Z24, Z13, Z13
+	VADDPS      Z9, Z1, Z1
+	VFMADD231PS Z9, Z13, Z5
+	VMOVUPS     128(SI), Z14
+	VMOVAPS     Z26, Z18
+	VFMADD231PS Z14, Z25, Z18
+	VCMPPS      $0x1e, Z27, Z18, K3
+	VMOVUPS.Z   128(DX), K3, Z10
+	VSUBPS      Z24, Z14, Z14
+	VADDPS      Z10, Z2, Z2
+	VFMADD231PS Z10, Z14, Z6
+	VMOVUPS     192(SI), Z15
+	VMOVAPS     Z26, Z19
+	VFMADD231PS Z15, Z25, Z19
+	VCMPPS      $0x1e, Z27, Z19, K4
+	VMOVUPS.Z   192(DX), K4, Z11
+	VSUBPS      Z24, Z15, Z15
+	VADDPS      Z11, Z3, Z3
+	VFMADD231PS Z11, Z15, Z7
+	ADDQ        $0x00000100, DX
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x04, CX
+	JMP         sumAndCenteredDotReLUAVX512_loop4
+
+sumAndCenteredDotReLUAVX512_loop1:
+	TESTQ       CX, CX
+	JZ          sumAndCenteredDotReLUAVX512_done
+	VMOVUPS     (SI), Z12
+	VMOVAPS     Z26, Z16
+	VFMADD231PS Z12, Z25, Z16
+	VCMPPS      $0x1e, Z27, Z16, K1
+	VMOVUPS.Z   (DX), K1, Z8
+	VSUBPS      Z24, Z12, Z12
+	VADDPS      Z8, Z0, Z0
+	VFMADD231PS Z8, Z12, Z4
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, SI
+	DECQ        CX
+	JMP         sumAndCenteredDotReLUAVX512_loop1
+
+sumAndCenteredDotReLUAVX512_done:
+	VADDPS     Z5, Z4, Z4
+	VADDPS     Z7, Z6, Z6
+	VADDPS     Z6, Z4, Z4
+	VSHUFF64X2 $0x4e, Z4, Z4, Z8
+	VADDPS     Z8, Z4, Z4
+	VSHUFF64X2 $0xb1, Z4, Z4, Z8
+	VADDPS     Z8, Z4, Z4
+	VPERMILPS  $0x4e, Z4, Z8
+	VADDPS     Z8, Z4, Z4
+	VPERMILPS  $0xb1, Z4, Z8
+	VADDPS     Z8, Z4, Z4
+	MOVSS      X4, sgx+76(FP)
+	VADDPS     Z1, Z0, Z0
+	VADDPS     Z3, Z2, Z2
+	VADDPS     Z2, Z0, Z0
+	VSHUFF64X2 $0x4e, Z0, Z0, Z8
+	VADDPS     Z8, Z0, Z0
+	VSHUFF64X2 $0xb1, Z0, Z0, Z8
+	VADDPS     Z8, Z0, Z0
+	VPERMILPS  $0x4e, Z0, Z8
+	VADDPS     Z8, Z0, Z0
+	VPERMILPS  $0xb1, Z0, Z8
+	VADDPS     Z8, Z0, Z0
+	MOVSS      X0, sg+72(FP)
+	VZEROUPPER
+	RET
+
+// func batchNormGradReLUAVX512(n int, acc bool, dst []float32, g []float32, x []float32, a float32, b float32, c float32, m float32, sa float32, sb float32)
+// Requires: AVX, AVX512F
+TEXT ·batchNormGradReLUAVX512(SB), NOSPLIT, $0-112
+	MOVQ         n+0(FP), CX
+	MOVBQZX      acc+8(FP), BX
+	MOVQ         dst_base+16(FP), DI
+	MOVQ         g_base+40(FP), DX
+	MOVQ         x_base+64(FP), SI
+	VBROADCASTSS a+88(FP), Z4
+	VBROADCASTSS b+92(FP), Z5
+	VBROADCASTSS c+96(FP), Z6
+	VBROADCASTSS m+100(FP), Z7
+	VBROADCASTSS sa+104(FP), Z8
+	VBROADCASTSS sb+108(FP), Z9
+	VPXORD       Z10, Z10, Z10
+	SHRQ         $0x04, CX
+	JZ           batchNormGradReLUAVX512_done
+	TESTB        BL, BL
+	JNZ          batchNormGradReLUAVX512_acc
+
+batchNormGradReLUAVX512_set:
+	VMOVUPS     (SI), Z1
+	VMOVAPS     Z9, Z2
+	VFMADD231PS Z1, Z8, Z2
+	VCMPPS      $0x1e, Z10, Z2, K1
+	VMOVUPS.Z   (DX), K1, Z3
+	VSUBPS      Z7, Z1, Z1
+	VMOVAPS     Z6, Z0
+	VFMADD231PS Z3, Z4, Z0
+	VFMADD231PS Z1, Z5, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         batchNormGradReLUAVX512_set
+	JMP         batchNormGradReLUAVX512_done
+
+batchNormGradReLUAVX512_acc:
+	VMOVUPS     (SI), Z1
+	VMOVAPS     Z9, Z2
+	VFMADD231PS Z1, Z8, Z2
+	VCMPPS      $0x1e, Z10, Z2, K1
+	VMOVUPS.Z   (DX), K1, Z3
+	VSUBPS      Z7, Z1, Z1
+	VMOVAPS     Z6, Z0
+	VFMADD231PS Z3, Z4, Z0
+	VFMADD231PS Z1, Z5, Z0
+	VADDPS      (DI), Z0, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         batchNormGradReLUAVX512_acc
+
+batchNormGradReLUAVX512_done:
+	VZEROUPPER
+	RET
+
 // func sgemmDotAVX512(k int, rows *[10]*float32, out *[24]float32)
 // Requires: AVX, AVX512F
 TEXT ·sgemmDotAVX512(SB), NOSPLIT, $0-24

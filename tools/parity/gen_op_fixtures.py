@@ -344,6 +344,19 @@ def gen_batch_norm(f):
     f.add("train_affine_no_running_stats", "batch_norm", {"training": True, "momentum": 0.1, "eps": 1e-5},
           [("x", x, True), ("weight", w, True), ("bias", b, True)],
           lambda t: F.batch_norm(t["x"], None, None, t["weight"], t["bias"], training=True, momentum=0.1, eps=1e-5))
+    # Batch norm and the ReLU after it, fused in package tensor (BatchNormReLU);
+    # planes of 37 values leave a tail past the 16-float vectors.
+    for name, xs, training in [("train_affine_3x4x5x7", (3, 4, 5, 7), True), ("eval_affine_2x3x5x7", (2, 3, 5, 7), False),
+                               ("train_affine_2x3x6x6", (2, 3, 6, 6), True)]:
+        c = xs[1]
+        x = f.randn(*xs, scale=2.0)
+        w, b = f.randn(c, scale=0.5, shift=1.0), f.randn(c, scale=0.5)
+        rm, rv = f.randn(c, scale=0.5), f.randu(c, lo=0.5, hi=2.0)
+        f.add("relu_" + name, "batch_norm_relu", {"training": training, "momentum": 0.1, "eps": 1e-5},
+              [("x", x, True), ("weight", w, True), ("bias", b, True), ("running_mean", rm, False), ("running_var", rv, False)],
+              lambda t, training=training: F.relu(F.batch_norm(t["x"], t["running_mean"], t["running_var"], t["weight"],
+                                                               t["bias"], training=training, momentum=0.1, eps=1e-5)),
+              state=("running_mean", "running_var"))
 
 
 def gen_softmax(f):

@@ -210,3 +210,138 @@ func genBatchNormGrad() {
 	VZEROUPPER()
 	RET()
 }
+
+// The same three maps for a batch norm followed by a ReLU. Forward writes
+// relu(x·a + b) alone; backward recomputes x·sa + sb with the same fused
+// multiply-add to find where that output was positive, and takes the
+// gradient g there and 0 elsewhere, so that neither the batch norm's
+// output nor the ReLU's gradient is ever stored.
+
+// positiveAffine sets k to the lanes where x·sa + sb > 0 (ordered: a NaN
+// is not positive), computed into t.
+func positiveAffine(x Op, sa, sb, zeros, t VecPhysical, k OpmaskPhysical) {
+	VMOVAPS(sb, t)
+	VFMADD231PS(x, sa, t)
+	VCMPPS(U8(0x1e), zeros, t, k) // GT_OQ: t > 0
+}
+
+// genAffineReLU emits affineReLUAVX512: dst = relu(x·a + b).
+func genAffineReLU() {
+	TEXT("affineReLUAVX512", NOSPLIT, "func(n int, dst, x []float32, a, b float32)")
+	Doc("affineReLUAVX512 sets dst[i] = relu(x[i]·a + b) for n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	pa, _ := Param("a").Resolve()
+	pb, _ := Param("b").Resolve()
+	VBROADCASTSS(pa.Addr, Z1)
+	VBROADCASTSS(pb.Addr, Z2)
+	VPXORD(Z3, Z3, Z3)
+	SHRQ(U8(4), n)
+	JZ(LabelRef("affineReLUAVX512_done"))
+	Label("affineReLUAVX512_loop")
+	VMOVAPS(Z2, Z0)
+	VFMADD231PS(Mem{Base: x}, Z1, Z0)
+	VCMPPS(U8(0x06), Z3, Z0, K1) // NLE_UQ: !(v <= 0), NaN kept as ReLU keeps it
+	VMOVUPS_Z(Z0, K1, Z4)
+	VMOVUPS(Z4, Mem{Base: dst})
+	ADDQ(U8(64), x)
+	ADDQ(U8(64), dst)
+	DECQ(n)
+	JNZ(LabelRef("affineReLUAVX512_loop"))
+	Label("affineReLUAVX512_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genSumAndCenteredDotReLU emits sumAndCenteredDotReLUAVX512: Σg and
+// Σg·(x − m) over the lanes where x·sa + sb > 0.
+func genSumAndCenteredDotReLU() {
+	name := "sumAndCenteredDotReLUAVX512"
+	TEXT(name, NOSPLIT, "func(n int, g, x []float32, m, sa, sb float32) (sg, sgx float32)")
+	Doc(name+" returns the sums of g[i] and of g[i]·(x[i] − m) over the n floats (n a multiple of 16)",
+		"where x[i]·sa + sb > 0.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	g := Load(Param("g").Base(), RDX).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	consts := []VecPhysical{Z24, Z25, Z26}
+	for i, p := range []string{"m", "sa", "sb"} {
+		a, _ := Param(p).Resolve()
+		VBROADCASTSS(a.Addr, consts[i])
+	}
+	zeros := Z27
+	VPXORD(zeros, zeros, zeros)
+	sg := [4]VecPhysical{Z0, Z1, Z2, Z3}
+	sgx := [4]VecPhysical{Z4, Z5, Z6, Z7}
+	gv := [4]VecPhysical{Z8, Z9, Z10, Z11}
+	t := [4]VecPhysical{Z12, Z13, Z14, Z15}
+	u := [4]VecPhysical{Z16, Z17, Z18, Z19}
+	k := [4]OpmaskPhysical{K1, K2, K3, K4}
+	zero(sg[:]...)
+	zero(sgx[:]...)
+	reduceLoop(name, n, []GPPhysical{g, x}, func(off, a int) {
+		VMOVUPS(Mem{Base: x, Disp: off}, t[a])
+		positiveAffine(t[a], consts[1], consts[2], zeros, u[a], k[a])
+		VMOVUPS_Z(Mem{Base: g, Disp: off}, k[a], gv[a])
+		VSUBPS(consts[0], t[a], t[a]) // x − m
+		VADDPS(gv[a], sg[a], sg[a])
+		VFMADD231PS(gv[a], t[a], sgx[a])
+	})
+	horizontalSum(sgx, Z8)
+	Store(X4, ReturnIndex(1))
+	horizontalSum(sg, Z8)
+	Store(X0, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// genBatchNormGradReLU emits batchNormGradReLUAVX512: dst = (or with acc,
+// dst +=) a·g' + b·(x − m) + c, g' being g where x·sa + sb > 0 and 0
+// elsewhere.
+func genBatchNormGradReLU() {
+	name := "batchNormGradReLUAVX512"
+	TEXT(name, NOSPLIT, "func(n int, acc bool, dst, g, x []float32, a, b, c, m, sa, sb float32)")
+	Doc(name+" computes the input gradient of a batch norm followed by a ReLU for n floats,",
+		"n a multiple of 16; see the Go declaration.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	acc := Load(Param("acc"), RBX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	g := Load(Param("g").Base(), RDX).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	for i, p := range []string{"a", "b", "c", "m", "sa", "sb"} {
+		a, _ := Param(p).Resolve()
+		VBROADCASTSS(a.Addr, []VecPhysical{Z4, Z5, Z6, Z7, Z8, Z9}[i])
+	}
+	VPXORD(Z10, Z10, Z10)
+	SHRQ(U8(4), n)
+	JZ(LabelRef(name + "_done"))
+	TESTB(acc.As8(), acc.As8())
+	JNZ(LabelRef(name + "_acc"))
+	for _, add := range []bool{false, true} {
+		loop := name + "_set"
+		if add {
+			loop = name + "_acc"
+		}
+		Label(loop)
+		VMOVUPS(Mem{Base: x}, Z1)
+		positiveAffine(Z1, Z8, Z9, Z10, Z2, K1)
+		VMOVUPS_Z(Mem{Base: g}, K1, Z3)
+		VSUBPS(Z7, Z1, Z1) // x − m
+		VMOVAPS(Z6, Z0)
+		VFMADD231PS(Z3, Z4, Z0) // c + a·g'
+		VFMADD231PS(Z1, Z5, Z0) // + b·(x − m)
+		if add {
+			VADDPS(Mem{Base: dst}, Z0, Z0)
+		}
+		VMOVUPS(Z0, Mem{Base: dst})
+		ADDQ(U8(64), x)
+		ADDQ(U8(64), g)
+		ADDQ(U8(64), dst)
+		DECQ(n)
+		JNZ(LabelRef(loop))
+		JMP(LabelRef(name + "_done"))
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
