@@ -72,6 +72,19 @@ func gradSlot(t *Tensor) ([]float32, float32) {
 	return t.grad.data, 0
 }
 
+// takeGradient makes out's gradient t's, without a copy, where t is an
+// intermediate with no gradient yet and of out's shape: out's gradient is
+// released when out's backward returns, and nothing reads it after, so t
+// can own it (the inputs of a sum, whose gradient is the sum's). It
+// reports whether t took it.
+func takeGradient(t, out *Tensor) bool {
+	if t == nil || !t.requiresGrad || t.node == nil || t.grad != nil || out.grad == nil || !sameShape(t.shape, out.shape) {
+		return false
+	}
+	t.grad = &Tensor{shape: t.shape, data: out.grad.data, arena: out.grad.arena}
+	return true
+}
+
 // accumulate adds g into t's gradient (or writes it, when fresh).
 func accumulate(t *Tensor, g []float32) {
 	dst, beta := gradSlot(t)

@@ -83,14 +83,23 @@ func binary(k binaryKind, a, b *Tensor) *Tensor {
 
 func binaryBackward(k binaryKind, a, b, out *Tensor) {
 	g := out.grad.data
-	ga, betaA := gradSlot(a)
-	gb, betaB := gradSlot(b)
 	if (k == kindAdd || k == kindSub) && sameShape(a.shape, b.shape) {
 		// The residual additions of ResNets: no broadcast to undo, and
-		// large enough to share between the workers.
+		// large enough to share between the workers. An input whose
+		// gradient the sum's is, unchanged, takes it without a copy.
 		sign := float32(1)
 		if k == kindSub {
 			sign = -1
+		}
+		tookA := takeGradient(a, out)
+		tookB := !tookA && sign == 1 && takeGradient(b, out)
+		ga, betaA := gradSlot(a)
+		gb, betaB := gradSlot(b)
+		if tookA {
+			ga = nil // a + a: b's part is then added to a's
+		}
+		if tookB {
+			gb = nil
 		}
 		kernel.Parallel(len(g), 1<<14, func(lo, hi int) {
 			if ga != nil {
@@ -102,6 +111,8 @@ func binaryBackward(k binaryKind, a, b, out *Tensor) {
 		})
 		return
 	}
+	ga, betaA := gradSlot(a)
+	gb, betaB := gradSlot(b)
 	if ga != nil && betaA == 0 {
 		clear(ga)
 	}

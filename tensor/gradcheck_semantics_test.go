@@ -11,6 +11,43 @@ import (
 	"github.com/convnet/convnet/internal/reference"
 )
 
+// TestSumTakesGradient: an input of a same-shape sum takes the sum's
+// gradient without a copy where it is an intermediate with none yet, and
+// the gradients come out as the chain rule says whichever input takes it:
+// both inputs one tensor, a difference (whose second input cannot take
+// it), a leaf (which never does), and an input read again elsewhere.
+func TestSumTakesGradient(t *testing.T) {
+	cases := []struct {
+		name string
+		f    func(x *Tensor) *Tensor // of x, an intermediate h1 = 2x and h2 = 3x
+		dx   float32                 // d Σ(f·r) / dx, in units of r
+	}{
+		{"h1+h1", func(x *Tensor) *Tensor { h := MulScalar(x, 2); return Add(h, h) }, 4},
+		{"h1+h2", func(x *Tensor) *Tensor { return Add(MulScalar(x, 2), MulScalar(x, 3)) }, 5},
+		{"h1-h2", func(x *Tensor) *Tensor { return Sub(MulScalar(x, 2), MulScalar(x, 3)) }, -1},
+		{"h2-h1", func(x *Tensor) *Tensor { return Sub(MulScalar(x, 3), MulScalar(x, 2)) }, 1},
+		{"x+h1", func(x *Tensor) *Tensor { return Add(x, MulScalar(x, 2)) }, 3},
+		{"h1+x", func(x *Tensor) *Tensor { return Add(MulScalar(x, 2), x) }, 3},
+		{"(h1+h2)+h1·5", func(x *Tensor) *Tensor {
+			h := MulScalar(x, 2)
+			return Add(Add(h, MulScalar(x, 3)), MulScalar(h, 5))
+		}, 15},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := gcGen{rng: NewRNG(4)}
+			x := g.normal(3, 40).SetRequiresGrad(true)
+			r := g.normal(3, 40)
+			Sum(Mul(c.f(x), r)).Backward()
+			for i, v := range x.Grad().data {
+				if want := c.dx * r.data[i]; math.Abs(float64(v-want)) > 1e-6*max(1, math.Abs(float64(want))) {
+					t.Fatalf("x.grad[%d] = %v, want %v", i, v, want)
+				}
+			}
+		})
+	}
+}
+
 // TestBackwardAccumulatesAcrossGraphs: two backward passes through two
 // separately built graphs add their gradients into the shared leaves, as
 // torch does, including through an intermediate that two ops read.
