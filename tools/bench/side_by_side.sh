@@ -7,6 +7,12 @@
 #	tools/bench/side_by_side.sh [ROUNDS]
 #
 # The rounds' files stay in $OUT (default bench-rounds).
+#
+# Each run starts $SETTLE seconds (default 10) after the one before ends: the exit of a process that
+# held gigabytes (VGG-16 at batch 32) keeps a core of a small machine busy for some seconds after,
+# which doubles the time of a sub-millisecond workload run then (conv/alexnet1/b1 on 2 cores: a
+# median of 1.1 ms started at once, 0.62 ms started 8 s later, 3 tries each). PyTorch's import takes
+# that long by itself; the pause gives both sides the same quiet start.
 set -eu
 rounds=${1:-3}
 out=${OUT:-bench-rounds}
@@ -15,7 +21,9 @@ mkdir -p "$out"
 go build -o "$out/convnet" ./cmd/convnet
 r=1
 while [ "$r" -le "$rounds" ]; do
+	sleep "${SETTLE:-10}"
 	"$out/convnet" bench --json >"$out/ours.$r.jsonl"
+	sleep "${SETTLE:-10}"
 	/usr/bin/python3 "$shared/torch_anchor.py" >"$out/torch.$r.jsonl"
 	r=$((r + 1))
 done
