@@ -232,6 +232,44 @@ func TestBatchNormReLUFused(t *testing.T) {
 	}
 }
 
+// TestChannelStats checks channelStats against a float64 two-pass over
+// the same values, with a mean a thousand times the spread (where one-pass
+// sums of squares cancel), planes of one value (a 2-D input), a tail and
+// CIFAR's 32×32, and planes of different means: the mean to float32 sums'
+// rounding, the variance to 1e-6. (Merging per-plane statistics instead,
+// each plane's mean from a float32 sum, missed it by 1e-5.)
+func TestChannelStats(t *testing.T) {
+	for _, sh := range [][3]int{{64, 3, 1}, {7, 2, 37}, {5, 3, 1024}} {
+		n, c, plane := sh[0], sh[1], sh[2]
+		rng := NewRNG(uint64(plane))
+		x := make([]float32, n*c*plane)
+		for i := range x {
+			b := i / (c * plane)
+			x[i] = float32(1000 + 3*float64(b%4) + rng.NormFloat64())
+		}
+		for ch := 0; ch < c; ch++ {
+			var s float64
+			for b := 0; b < n; b++ {
+				for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
+					s += float64(v)
+				}
+			}
+			wantMean := s / float64(n*plane)
+			var ss float64
+			for b := 0; b < n; b++ {
+				for _, v := range x[(b*c+ch)*plane : (b*c+ch+1)*plane] {
+					ss += (float64(v) - wantMean) * (float64(v) - wantMean)
+				}
+			}
+			wantVar := ss / float64(n*plane)
+			mean, variance := channelStats(x, n, c, plane, ch)
+			if math.Abs(mean-wantMean) > 1e-7*wantMean || math.Abs(variance-wantVar) > 1e-6*wantVar {
+				t.Errorf("%v channel %d: mean %v variance %v, want %v and %v", sh, ch, mean, variance, wantMean, wantVar)
+			}
+		}
+	}
+}
+
 // TestConv2dBatchPaths: each way of running a batch must give what its
 // images give one at a time — a batch whose im2col matrix exceeds
 // colBudget, computed in passes (the last one short), and small
