@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -152,4 +153,25 @@ func withOutputSize(g ConvGeom) ConvGeom {
 	g.OH = (g.H+2*g.PH-(g.KH-1)*g.DH-1)/g.SH + 1
 	g.OW = (g.W+2*g.PW-(g.KW-1)*g.DW-1)/g.SW + 1
 	return g
+}
+
+// BenchmarkPadBand times PadBand on CIFAR ResNet's stride-1 bands at batch
+// 128: 16 channels of a 32×32 image, and 64 channels of 8×8 with 16
+// images side by side.
+func BenchmarkPadBand(b *testing.B) {
+	for _, c := range []struct {
+		c, hw, images int
+	}{{16, 32, 1}, {64, 8, 16}} {
+		g := withOutputSize(ConvGeom{C: c.c, H: c.hw, W: c.hw, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1})
+		ld := c.images * g.PaddedWidth()
+		plane := (g.OH + g.BandHalo()) * ld
+		x := make([]float32, c.images*g.C*g.H*g.W)
+		xp := make([]float32, g.BandFloats(g.C, plane))
+		b.Run(fmt.Sprintf("%dx%dx%d/images=%d", c.c, c.hw, c.hw, c.images), func(b *testing.B) {
+			b.SetBytes(int64(4 * len(x)))
+			for i := 0; i < b.N; i++ {
+				PadBand(&g, x, c.images, xp, ld, plane, 0, g.OH)
+			}
+		})
+	}
 }
