@@ -707,6 +707,11 @@ func gradCases() []gcCase {
 		gcAvgPool("k3 s2 p1 exclude pad", g.normal(2, 3, 7, 5), PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}),
 		gcAvgPool("k3 s2 p1 ceil count_include_pad", g.normal(2, 3, 6, 6), PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, CountIncludePad: true}),
 		gcAvgPool("k3 s2 p1 ceil exclude pad", g.normal(2, 3, 6, 6), PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true}),
+		// 1×1 windows pick x[::SH, ::SW] (kernel.AvgPoolPlane's strided gather).
+		gcAvgPool("k1 s2 odd sizes", g.normal(2, 3, 7, 5), PoolOptions{Kernel: [2]int{1, 1}, Stride: [2]int{2, 2}}),
+		gcAvgPool("k1 s3x2 ceil", g.normal(2, 2, 8, 7), PoolOptions{Kernel: [2]int{1, 1}, Stride: [2]int{3, 2}, CeilMode: true}),
+		gcAvgPool("k1 s2 divisor 1", g.normal(1, 2, 6, 6), PoolOptions{Kernel: [2]int{1, 1}, Stride: [2]int{2, 2}, DivisorOverride: 1}),
+		gcAvgPool("k1 s2 divisor 3", g.normal(1, 2, 6, 6), PoolOptions{Kernel: [2]int{1, 1}, Stride: [2]int{2, 2}, DivisorOverride: 3}),
 		gcAvgPool("k2 s2 p1 ceil count_include_pad", g.normal(2, 3, 7, 5), PoolOptions{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, CountIncludePad: true}),
 		gcAvgPool("k3 s2 p1 ceil divisor 5", g.normal(2, 3, 6, 7), PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, DivisorOverride: 5}),
 		gcAvgPool("k(2,3) s(1,2) p1 count_include_pad", g.normal(2, 3, 7, 5), PoolOptions{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 1}, CountIncludePad: true}),

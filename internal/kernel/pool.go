@@ -103,6 +103,12 @@ func avgWindow(o, stride, pad, k, size int) (lo, hi, padded int) {
 // with countIncludePad the divisor counts padding positions (but not the
 // overhang that ceil_mode adds past the padding); divisor > 0 overrides it.
 func AvgPoolPlane(g *ConvGeom, countIncludePad bool, divisor int, src, dst []float32) {
+	if pointWindow(g, divisor) {
+		for oh := 0; oh < g.OH; oh++ {
+			gatherStrided(dst[oh*g.OW:(oh+1)*g.OW], src[oh*g.SH*g.W:], g.SW)
+		}
+		return
+	}
 	for oh := 0; oh < g.OH; oh++ {
 		h0, h1, ph := avgWindow(oh, g.SH, g.PH, g.KH, g.H)
 		for ow := 0; ow < g.OW; ow++ {
@@ -118,6 +124,14 @@ func AvgPoolPlane(g *ConvGeom, countIncludePad bool, divisor int, src, dst []flo
 	}
 }
 
+// pointWindow reports whether every window of an average pooling is one
+// input element divided by 1: a 1×1 window without padding, which picks
+// x[::SH, ::SW] (the ResNet paper's option-A shortcut) as a strided
+// gather.
+func pointWindow(g *ConvGeom, divisor int) bool {
+	return g.KH == 1 && g.KW == 1 && g.PH == 0 && g.PW == 0 && divisor <= 1
+}
+
 func poolDivisor(countIncludePad bool, override, padded, valid int) int {
 	switch {
 	case override > 0:
@@ -131,6 +145,15 @@ func poolDivisor(countIncludePad bool, override, padded, valid int) int {
 
 // AvgPoolPlaneBackward spreads each output gradient evenly over its window.
 func AvgPoolPlaneBackward(g *ConvGeom, countIncludePad bool, divisor int, gy, gx []float32) {
+	if pointWindow(g, divisor) {
+		for oh := 0; oh < g.OH; oh++ {
+			row := gx[oh*g.SH*g.W:]
+			for ow, v := range gy[oh*g.OW : (oh+1)*g.OW] {
+				row[ow*g.SW] += v
+			}
+		}
+		return
+	}
 	for oh := 0; oh < g.OH; oh++ {
 		h0, h1, ph := avgWindow(oh, g.SH, g.PH, g.KH, g.H)
 		for ow := 0; ow < g.OW; ow++ {
