@@ -57,24 +57,25 @@ func binary(k binaryKind, a, b *Tensor) *Tensor {
 	out := result(outShape, a, b)
 	o, x, y := out.data, a.data, b.data
 	if same {
-		switch k {
-		case kindAdd:
-			for i := range o {
-				o[i] = x[i] + y[i]
+		kernel.Parallel(len(o), elementGrain, func(lo, hi int) {
+			o, x, y := o[lo:hi], x[lo:hi], y[lo:hi]
+			switch k {
+			case kindAdd: // the residual additions of ResNets
+				kernel.Add(o, x, y)
+			case kindSub:
+				for i := range o {
+					o[i] = x[i] - y[i]
+				}
+			case kindMul:
+				for i := range o {
+					o[i] = x[i] * y[i]
+				}
+			case kindDiv:
+				for i := range o {
+					o[i] = x[i] / y[i]
+				}
 			}
-		case kindSub:
-			for i := range o {
-				o[i] = x[i] - y[i]
-			}
-		case kindMul:
-			for i := range o {
-				o[i] = x[i] * y[i]
-			}
-		case kindDiv:
-			for i := range o {
-				o[i] = x[i] / y[i]
-			}
-		}
+		})
 	} else {
 		forEachBroadcast(outShape, a.shape, b.shape, func(i, ia, ib int) { o[i] = apply(k, x[ia], y[ib]) })
 	}

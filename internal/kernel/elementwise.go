@@ -3,10 +3,16 @@ package kernel
 import "math"
 
 // AddTo adds src into dst element-wise: dst[i] += src[i].
-func AddTo(dst, src []float32) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += v
+func AddTo(dst, src []float32) { Add(dst, dst, src) }
+
+// Add sets dst[i] = a[i] + b[i]; dst may be a or b.
+func Add(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if n := addArch(dst, a, b); n > 0 {
+		dst, a, b = dst[n:], a[n:], b[n:]
+	}
+	for i, v := range a {
+		dst[i] = v + b[i]
 	}
 }
 

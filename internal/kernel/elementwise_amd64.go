@@ -33,3 +33,18 @@ func reluBackwardArch(dst, g, y []float32, acc bool) int {
 	reluBackwardAVX512(n, acc, dst, g, y)
 	return n
 }
+
+// addAVX512 is Add's loop for n a multiple of 16.
+//
+//go:noescape
+func addAVX512(n int, dst, a, b []float32)
+
+// addArch is reluArch for Add.
+func addArch(dst, a, b []float32) int {
+	n := len(dst) &^ 15
+	if !hasAVX512 || n == 0 {
+		return 0
+	}
+	addAVX512(n, dst, a, b)
+	return n
+}

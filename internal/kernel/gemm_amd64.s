@@ -6340,6 +6340,52 @@ reluBackwardAVX512_done:
 	VZEROUPPER
 	RET
 
+// func addAVX512(n int, dst []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·addAVX512(SB), NOSPLIT, $0-80
+	MOVQ n+0(FP), CX
+	MOVQ dst_base+8(FP), DI
+	MOVQ a_base+32(FP), SI
+	MOVQ b_base+56(FP), DX
+	SHRQ $0x04, CX
+
+addAVX512_loop4:
+	CMPQ    CX, $0x04
+	JB      addAVX512_loop1
+	VMOVUPS (SI), Z0
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z1
+	VADDPS  64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS 128(SI), Z2
+	VADDPS  128(DX), Z2, Z2
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS 192(SI), Z3
+	VADDPS  192(DX), Z3, Z3
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, SI
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x04, CX
+	JMP     addAVX512_loop4
+
+addAVX512_loop1:
+	TESTQ   CX, CX
+	JZ      addAVX512_done
+	VMOVUPS (SI), Z0
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, SI
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JMP     addAVX512_loop1
+
+addAVX512_done:
+	VZEROUPPER
+	RET
+
 // func sumAVX512(n int, x []float32) float32
 // Requires: AVX, AVX512F, SSE
 TEXT ·sumAVX512(SB), NOSPLIT, $0-36

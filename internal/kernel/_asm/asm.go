@@ -56,6 +56,7 @@ func main() {
 	genMaxPool2x2Row()
 	genReLU()
 	genReLUBackward()
+	genAdd()
 	genSum()
 	genSumSquaredDeviations()
 	genSumAndCenteredDot()

@@ -76,3 +76,43 @@ func genReLUBackward() {
 	VZEROUPPER()
 	RET()
 }
+
+// genAdd emits addAVX512: dst = a + b, 16 floats a step for n a multiple
+// of 16, four steps an iteration while 64 floats remain.
+func genAdd() {
+	TEXT("addAVX512", NOSPLIT, "func(n int, dst, a, b []float32)")
+	Doc("addAVX512 sets dst[i] = a[i] + b[i] for n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	a := Load(Param("a").Base(), RSI).(GPPhysical)
+	b := Load(Param("b").Base(), RDX).(GPPhysical)
+	SHRQ(U8(4), n)
+	Label("addAVX512_loop4")
+	CMPQ(n, U8(4))
+	JB(LabelRef("addAVX512_loop1"))
+	for u := 0; u < 4; u++ {
+		z := []VecPhysical{Z0, Z1, Z2, Z3}[u]
+		VMOVUPS(Mem{Base: a, Disp: 64 * u}, z)
+		VADDPS(Mem{Base: b, Disp: 64 * u}, z, z)
+		VMOVUPS(z, Mem{Base: dst, Disp: 64 * u})
+	}
+	for _, p := range []GPPhysical{a, b, dst} {
+		ADDQ(U32(256), p)
+	}
+	SUBQ(U8(4), n)
+	JMP(LabelRef("addAVX512_loop4"))
+	Label("addAVX512_loop1")
+	TESTQ(n, n)
+	JZ(LabelRef("addAVX512_done"))
+	VMOVUPS(Mem{Base: a}, Z0)
+	VADDPS(Mem{Base: b}, Z0, Z0)
+	VMOVUPS(Z0, Mem{Base: dst})
+	for _, p := range []GPPhysical{a, b, dst} {
+		ADDQ(U8(64), p)
+	}
+	DECQ(n)
+	JMP(LabelRef("addAVX512_loop1"))
+	Label("addAVX512_done")
+	VZEROUPPER()
+	RET()
+}
