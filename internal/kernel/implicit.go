@@ -131,7 +131,9 @@ func PadBand(g *ConvGeom, x []float32, images int, xp []float32, ld, plane, oh0,
 				for i := 0; i < images; i++ {
 					for r := r0; r < r1; r++ {
 						s := src[i*inPlane+(r-r0)*g.SH*g.W:]
-						gatherStrided(pc[r*ld+i*wp+left:][:cols], s[:(cols-1)*g.SW+1], g.SW)
+						// s runs on past the row, so that the vector loop may read
+						// a whole last block (16 at stride 2 from a 32-wide row).
+						gatherStrided(pc[r*ld+i*wp+left:][:cols], s, g.SW)
 					}
 				}
 			}
