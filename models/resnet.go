@@ -162,7 +162,7 @@ func newBasicBlock(rng *rand.Rand, in, width, stride int) *BasicBlock {
 func (m *BasicBlock) Forward(x *tensor.Tensor) *tensor.Tensor {
 	out := nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x)
 	out = nn.ConvBN(m.Conv2, m.BN2, nil, out)
-	return m.ReLU.Forward(tensor.Add(out, shortcut(m.Downsample, x)))
+	return nn.AddReLU(m.ReLU, out, shortcut(m.Downsample, x))
 }
 
 func shortcut(downsample *nn.Sequential, x *tensor.Tensor) *tensor.Tensor {
@@ -218,5 +218,5 @@ func (m *Bottleneck) Forward(x *tensor.Tensor) *tensor.Tensor {
 	out := nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x)
 	out = nn.ConvBN(m.Conv2, m.BN2, m.ReLU, out)
 	out = nn.ConvBN(m.Conv3, m.BN3, nil, out)
-	return m.ReLU.Forward(tensor.Add(out, shortcut(m.Downsample, x)))
+	return nn.AddReLU(m.ReLU, out, shortcut(m.Downsample, x))
 }

@@ -219,7 +219,7 @@ func (m *CIFARBlock) Forward(x *tensor.Tensor) *tensor.Tensor {
 	out := nn.ConvBN(m.Conv1, m.BN1, m.ReLU, x)
 	out = nn.ConvBN(m.Conv2, m.BN2, nil, out)
 	if m.Residual {
-		out = tensor.Add(out, ShortcutA(x, m.Stride, m.Out))
+		return nn.AddReLU(m.ReLU, out, ShortcutA(x, m.Stride, m.Out))
 	}
 	return m.ReLU.Forward(out)
 }

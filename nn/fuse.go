@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/convnet/convnet/tensor"
+import (
+	"slices"
+
+	"github.com/convnet/convnet/tensor"
+)
 
 // ConvBN returns relu(bn(conv(x))), bn and relu each left out when nil.
 // For inference — bn in evaluation, nothing needing a gradient (a frozen
@@ -71,4 +75,14 @@ func fusedRun(layers []Module, i int) (bn *BatchNorm2d, relu *ReLU, next int) {
 		}
 	}
 	return bn, relu, next
+}
+
+// AddReLU returns relu(a + b) for a and b of one shape, the end of a
+// residual block: one tensor.AddReLU where relu has no hook (the same
+// result, in one pass instead of two), otherwise the sum and then relu.
+func AddReLU(relu *ReLU, a, b *tensor.Tensor) *tensor.Tensor {
+	if relu.hook == nil && slices.Equal(a.Shape(), b.Shape()) {
+		return tensor.AddReLU(a, b)
+	}
+	return relu.Forward(tensor.Add(a, b))
 }

@@ -100,3 +100,26 @@ func TestConvBNHonoursHooks(t *testing.T) {
 		}
 	}
 }
+
+// TestAddReLUHonoursHooks checks that AddReLU fuses the sum and the ReLU
+// only where the ReLU has no hook: with one, the hook sees the sum as the
+// ReLU's input, and the output is the same bit for bit.
+func TestAddReLUHonoursHooks(t *testing.T) {
+	rng := tensor.NewRNG(6)
+	relu := nn.NewReLU()
+	a, b := tensor.RandN(rng, 0, 1, 2, 3, 5, 7), tensor.RandN(rng, 0, 1, 2, 3, 5, 7)
+	fused := nn.AddReLU(relu, a, b)
+	var input *tensor.Tensor
+	nn.SetForwardHook(relu, &nn.ForwardHook{After: func(_ string, _ nn.Module, x, _ *tensor.Tensor) { input = x }})
+	hooked := nn.AddReLU(relu, a, b)
+	nn.SetForwardHook(relu, nil)
+	if input == nil {
+		t.Fatal("the ReLU's hook did not run")
+	}
+	sum := tensor.Add(a, b)
+	for i, v := range fused.Data() {
+		if input.Data()[i] != sum.Data()[i] || v != hooked.Data()[i] {
+			t.Fatalf("element %d: hook saw %v (sum %v); fused %v, hooked %v", i, input.Data()[i], sum.Data()[i], v, hooked.Data()[i])
+		}
+	}
+}

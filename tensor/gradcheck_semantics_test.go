@@ -11,11 +11,12 @@ import (
 	"github.com/convnet/convnet/internal/reference"
 )
 
-// TestSumTakesGradient: an input of a same-shape sum takes the sum's
-// gradient without a copy where it is an intermediate with none yet, and
-// the gradients come out as the chain rule says whichever input takes it:
-// both inputs one tensor, a difference (whose second input cannot take
-// it), a leaf (which never does), and an input read again elsewhere.
+// TestSumTakesGradient: an input of a same-shape sum (Add, AddReLU) takes
+// the sum's gradient without a copy where it is an intermediate with none
+// yet, and the gradients come out as the chain rule says whichever input
+// takes it: both inputs one tensor, a difference (whose second input
+// cannot take it), a leaf (which never does), and an input read again
+// elsewhere.
 func TestSumTakesGradient(t *testing.T) {
 	cases := []struct {
 		name string
@@ -32,11 +33,20 @@ func TestSumTakesGradient(t *testing.T) {
 			h := MulScalar(x, 2)
 			return Add(Add(h, MulScalar(x, 3)), MulScalar(h, 5))
 		}, 15},
+		// AddReLU masks its gradient in place and hands it on the same way;
+		// x > 0 here, so the ReLU passes everything.
+		{"relu(h1+h1)", func(x *Tensor) *Tensor { h := MulScalar(x, 2); return AddReLU(h, h) }, 4},
+		{"relu(h1+h2)", func(x *Tensor) *Tensor { return AddReLU(MulScalar(x, 2), MulScalar(x, 3)) }, 5},
+		{"relu(x+h1)", func(x *Tensor) *Tensor { return AddReLU(x, MulScalar(x, 2)) }, 3},
+		{"relu(h1+h2)+h1·5", func(x *Tensor) *Tensor {
+			h := MulScalar(x, 2)
+			return Add(AddReLU(h, MulScalar(x, 3)), MulScalar(h, 5))
+		}, 15},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := gcGen{rng: NewRNG(4)}
-			x := g.normal(3, 40).SetRequiresGrad(true)
+			x := g.uniform(0.5, 2, 3, 40).SetRequiresGrad(true)
 			r := g.normal(3, 40)
 			Sum(Mul(c.f(x), r)).Backward()
 			for i, v := range x.Grad().data {

@@ -105,6 +105,9 @@ var parityOps = map[string]parityOp{
 	"relu": func(t *testing.T, c *parityCase, in map[string]*Tensor) (*Tensor, map[string]*Tensor) {
 		return ReLU(in["x"]), nil
 	},
+	"add_relu": func(t *testing.T, c *parityCase, in map[string]*Tensor) (*Tensor, map[string]*Tensor) {
+		return AddReLU(in["a"], in["b"]), nil
+	},
 	"sum": func(t *testing.T, c *parityCase, in map[string]*Tensor) (*Tensor, map[string]*Tensor) {
 		return Sum(in["x"]), nil
 	},

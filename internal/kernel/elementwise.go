@@ -16,6 +16,19 @@ func Add(dst, a, b []float32) {
 	}
 }
 
+// AddReLU sets dst[i] = relu(a[i] + b[i]), equal bit for bit to Add then
+// ReLU; dst may be a or b.
+func AddReLU(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if n := addReLUArch(dst, a, b); n > 0 {
+		dst, a, b = dst[n:], a[n:], b[n:]
+	}
+	for i, v := range a {
+		bits := math.Float32bits(v + b[i])
+		dst[i] = math.Float32frombits(bits &^ negativeMask(bits))
+	}
+}
+
 // ReLU writes max(x, 0) into dst; a NaN stays NaN.
 func ReLU(dst, x []float32) {
 	x = x[:len(dst)]

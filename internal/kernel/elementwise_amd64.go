@@ -48,3 +48,18 @@ func addArch(dst, a, b []float32) int {
 	addAVX512(n, dst, a, b)
 	return n
 }
+
+// addReLUAVX512 is AddReLU's loop for n a multiple of 16.
+//
+//go:noescape
+func addReLUAVX512(n int, dst, a, b []float32)
+
+// addReLUArch is reluArch for AddReLU.
+func addReLUArch(dst, a, b []float32) int {
+	n := len(dst) &^ 15
+	if !hasAVX512 || n == 0 {
+		return 0
+	}
+	addReLUAVX512(n, dst, a, b)
+	return n
+}

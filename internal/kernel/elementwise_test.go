@@ -106,10 +106,11 @@ func TestSum(t *testing.T) {
 	}
 }
 
-// TestAdd checks Add and AddTo bit for bit against a plain loop on every
-// length to 140 (the vector loop's four-step and one-step parts and the
-// tail), with dst apart from both operands and dst the first operand, and
-// that nothing past dst is written.
+// TestAdd checks Add, AddReLU and AddTo against plain loops on every
+// length to 140 (the vector loops' four-step and one-step parts and the
+// tail), AddReLU bit for bit against Add then ReLU with both zeros, NaN and
+// sums of exactly 0 among the values, and that nothing past dst is
+// written.
 func TestAdd(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for n := 0; n <= 140; n++ {
@@ -121,9 +122,35 @@ func TestAdd(t *testing.T) {
 		dst := make([]float32, n+1)
 		dst[n] = 7
 		Add(dst[:n], a, b)
+		if !slices.Equal(dst[:n], want) || dst[n] != 7 {
+			t.Fatalf("n=%d: Add differs from a + b, or wrote past the end", n)
+		}
+		negZero := float32(math.Copysign(0, -1))
+		for i := 0; i < n; i += 9 { // sums of +0, −0, NaN and exactly 0
+			a[i], b[i] = []float32{0, negZero, float32(math.NaN()), 1.5}[i%4], []float32{0, negZero, 1, -1.5}[i%4]
+		}
+		for i := range want {
+			want[i] = a[i] + b[i]
+		}
+		ReLU(want, want)
+		AddReLU(dst[:n], a, b)
+		for i := range want {
+			if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: AddReLU[%d] of %v + %v = %v, want %v", n, i, a[i], b[i], dst[i], want[i])
+			}
+		}
+		if dst[n] != 7 {
+			t.Fatalf("n=%d: AddReLU wrote past the end", n)
+		}
+		sums := make([]float32, n)
+		for i := range sums {
+			sums[i] = a[i] + b[i]
+		}
 		AddTo(a, b)
-		if !slices.Equal(dst[:n], want) || !slices.Equal(a, want) || dst[n] != 7 {
-			t.Fatalf("n=%d: Add or AddTo differs from a + b, or wrote past the end", n)
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(sums[i]) {
+				t.Fatalf("n=%d: AddTo[%d] = %v, want %v", n, i, a[i], sums[i])
+			}
 		}
 	}
 }

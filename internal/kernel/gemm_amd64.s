@@ -6386,6 +6386,33 @@ addAVX512_done:
 	VZEROUPPER
 	RET
 
+// func addReLUAVX512(n int, dst []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·addReLUAVX512(SB), NOSPLIT, $0-80
+	MOVQ   n+0(FP), CX
+	MOVQ   dst_base+8(FP), DI
+	MOVQ   a_base+32(FP), SI
+	MOVQ   b_base+56(FP), DX
+	VPXORD Z1, Z1, Z1
+	SHRQ   $0x04, CX
+	JZ     addReLUAVX512_done
+
+addReLUAVX512_loop:
+	VMOVUPS   (SI), Z0
+	VADDPS    (DX), Z0, Z0
+	VCMPPS    $0x06, Z1, Z0, K1
+	VMOVUPS.Z Z0, K1, Z2
+	VMOVUPS   Z2, (DI)
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       addReLUAVX512_loop
+
+addReLUAVX512_done:
+	VZEROUPPER
+	RET
+
 // func sumAVX512(n int, x []float32) float32
 // Requires: AVX, AVX512F, SSE
 TEXT ·sumAVX512(SB), NOSPLIT, $0-36

@@ -475,6 +475,10 @@ def gen_relu(f):
     f.add("relu_2x3x5x7_with_zeros", "relu", {}, [("x", x, True)], lambda t: F.relu(t["x"]))
     x = f.randn(4, 9)
     f.add("relu_4x9", "relu", {}, [("x", x, True)], lambda t: F.relu(t["x"]))
+    # The sum and ReLU at the end of a residual block, one op in package tensor (AddReLU).
+    a, b = f.randn(2, 3, 5, 7), f.randn(2, 3, 5, 7)
+    b.view(-1)[::5] = -a.view(-1)[::5]  # sums of exactly zero
+    f.add("add_relu_2x3x5x7", "add_relu", {}, [("a", a, True), ("b", b, True)], lambda t: F.relu(t["a"] + t["b"]))
 
 
 def gen_reduce(f):

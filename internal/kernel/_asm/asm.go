@@ -57,6 +57,7 @@ func main() {
 	genReLU()
 	genReLUBackward()
 	genAdd()
+	genAddReLU()
 	genSum()
 	genSumSquaredDeviations()
 	genSumAndCenteredDot()

@@ -116,3 +116,31 @@ func genAdd() {
 	VZEROUPPER()
 	RET()
 }
+
+// genAddReLU emits addReLUAVX512: dst = relu(a + b), a NaN kept as ReLU
+// keeps it, 16 floats a step for n a multiple of 16.
+func genAddReLU() {
+	TEXT("addReLUAVX512", NOSPLIT, "func(n int, dst, a, b []float32)")
+	Doc("addReLUAVX512 sets dst[i] = relu(a[i] + b[i]) for n floats, n a multiple of 16.")
+	n := Load(Param("n"), RCX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	a := Load(Param("a").Base(), RSI).(GPPhysical)
+	b := Load(Param("b").Base(), RDX).(GPPhysical)
+	VPXORD(Z1, Z1, Z1)
+	SHRQ(U8(4), n)
+	JZ(LabelRef("addReLUAVX512_done"))
+	Label("addReLUAVX512_loop")
+	VMOVUPS(Mem{Base: a}, Z0)
+	VADDPS(Mem{Base: b}, Z0, Z0)
+	VCMPPS(U8(0x06), Z1, Z0, K1) // NLE_UQ: !(v <= 0)
+	VMOVUPS_Z(Z0, K1, Z2)
+	VMOVUPS(Z2, Mem{Base: dst})
+	for _, p := range []GPPhysical{a, b, dst} {
+		ADDQ(U8(64), p)
+	}
+	DECQ(n)
+	JNZ(LabelRef("addReLUAVX512_loop"))
+	Label("addReLUAVX512_done")
+	VZEROUPPER()
+	RET()
+}
