@@ -6517,7 +6517,7 @@ TEXT ·sumAndCenteredDotAVX512(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), CX
 	MOVQ         g_base+8(FP), DX
 	MOVQ         x_base+32(FP), SI
-	VBROADCASTSS m+56(FP), Z16
+	VBROADCASTSS m+56(FP), Z24
 	VPXORD       Z0, Z0, Z0
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
@@ -6531,24 +6531,24 @@ TEXT ·sumAndCenteredDotAVX512(SB), NOSPLIT, $0-72
 sumAndCenteredDotAVX512_loop4:
 	CMPQ        CX, $0x04
 	JB          sumAndCenteredDotAVX512_loop1
-	VMOVUPS     (DX), Z8
 	VMOVUPS     (SI), Z12
-	VSUBPS      Z16, Z12, Z12
+	VMOVUPS     (DX), Z8
+	VSUBPS      Z24, Z12, Z12
 	VADDPS      Z8, Z0, Z0
 	VFMADD231PS Z8, Z12, Z4
-	VMOVUPS     64(DX), Z9
 	VMOVUPS     64(SI), Z13
-	VSUBPS      Z16, Z13, Z13
+	VMOVUPS     64(DX), Z9
+	VSUBPS      Z24, Z13, Z13
 	VADDPS      Z9, Z1, Z1
 	VFMADD231PS Z9, Z13, Z5
-	VMOVUPS     128(DX), Z10
 	VMOVUPS     128(SI), Z14
-	VSUBPS      Z16, Z14, Z14
+	VMOVUPS     128(DX), Z10
+	VSUBPS      Z24, Z14, Z14
 	VADDPS      Z10, Z2, Z2
 	VFMADD231PS Z10, Z14, Z6
-	VMOVUPS     192(DX), Z11
 	VMOVUPS     192(SI), Z15
-	VSUBPS      Z16, Z15, Z15
+	VMOVUPS     192(DX), Z11
+	VSUBPS      Z24, Z15, Z15
 	VADDPS      Z11, Z3, Z3
 	VFMADD231PS Z11, Z15, Z7
 	ADDQ        $0x00000100, DX
@@ -6559,9 +6559,9 @@ sumAndCenteredDotAVX512_loop4:
 sumAndCenteredDotAVX512_loop1:
 	TESTQ       CX, CX
 	JZ          sumAndCenteredDotAVX512_done
-	VMOVUPS     (DX), Z8
 	VMOVUPS     (SI), Z12
-	VSUBPS      Z16, Z12, Z12
+	VMOVUPS     (DX), Z8
+	VSUBPS      Z24, Z12, Z12
 	VADDPS      Z8, Z0, Z0
 	VFMADD231PS Z8, Z12, Z4
 	ADDQ        $0x40, DX
@@ -6670,33 +6670,6 @@ batchNormGradAVX512_done:
 	VZEROUPPER
 	RET
 
-// func affineReLUAVX512(n int, dst []float32, x []float32, a float32, b float32)
-// Requires: AVX, AVX512F
-TEXT ·affineReLUAVX512(SB), NOSPLIT, $0-64
-	MOVQ         n+0(FP), CX
-	MOVQ         dst_base+8(FP), DI
-	MOVQ         x_base+32(FP), SI
-	VBROADCASTSS a+56(FP), Z1
-	VBROADCASTSS b+60(FP), Z2
-	VPXORD       Z3, Z3, Z3
-	SHRQ         $0x04, CX
-	JZ           affineReLUAVX512_done
-
-affineReLUAVX512_loop:
-	VMOVAPS     Z2, Z0
-	VFMADD231PS (SI), Z1, Z0
-	VCMPPS      $0x06, Z3, Z0, K1
-	VMOVUPS.Z   Z0, K1, Z4
-	VMOVUPS     Z4, (DI)
-	ADDQ        $0x40, SI
-	ADDQ        $0x40, DI
-	DECQ        CX
-	JNZ         affineReLUAVX512_loop
-
-affineReLUAVX512_done:
-	VZEROUPPER
-	RET
-
 // func sumAndCenteredDotReLUAVX512(n int, g []float32, x []float32, m float32, sa float32, sb float32) (sg float32, sgx float32)
 // Requires: AVX, AVX512F, SSE
 TEXT ·sumAndCenteredDotReLUAVX512(SB), NOSPLIT, $0-80
@@ -6798,6 +6771,33 @@ sumAndCenteredDotReLUAVX512_done:
 	VPERMILPS  $0xb1, Z0, Z8
 	VADDPS     Z8, Z0, Z0
 	MOVSS      X0, sg+72(FP)
+	VZEROUPPER
+	RET
+
+// func affineReLUAVX512(n int, dst []float32, x []float32, a float32, b float32)
+// Requires: AVX, AVX512F
+TEXT ·affineReLUAVX512(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), CX
+	MOVQ         dst_base+8(FP), DI
+	MOVQ         x_base+32(FP), SI
+	VBROADCASTSS a+56(FP), Z1
+	VBROADCASTSS b+60(FP), Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+	JZ           affineReLUAVX512_done
+
+affineReLUAVX512_loop:
+	VMOVAPS     Z2, Z0
+	VFMADD231PS (SI), Z1, Z0
+	VCMPPS      $0x06, Z3, Z0, K1
+	VMOVUPS.Z   Z0, K1, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         affineReLUAVX512_loop
+
+affineReLUAVX512_done:
 	VZEROUPPER
 	RET
 

@@ -60,12 +60,11 @@ func main() {
 	genAddReLU()
 	genSum()
 	genSumSquaredDeviations()
-	genSumAndCenteredDot()
-	genAffine()
-	genBatchNormGrad()
-	genAffineReLU()
-	genSumAndCenteredDotReLU()
-	genBatchNormGradReLU()
+	for _, relu := range []bool{false, true} {
+		genSumAndCenteredDot(relu)
+		genAffine(relu)
+		genBatchNormGrad(relu)
+	}
 	genDot()
 	genGatherStrided()
 	genMaxPoolBlocks()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -108,114 +110,21 @@ func genSumSquaredDeviations() {
 	RET()
 }
 
-// genSumAndCenteredDot emits sumAndCenteredDotAVX512: Σg and Σg·(x − m).
-func genSumAndCenteredDot() {
-	TEXT("sumAndCenteredDotAVX512", NOSPLIT, "func(n int, g, x []float32, m float32) (sg, sgx float32)")
-	Doc("sumAndCenteredDotAVX512 returns the sums of g[i] and of g[i]·(x[i] − m) over n floats,",
-		"n a multiple of 16.")
-	n := Load(Param("n"), RCX).(GPPhysical)
-	g := Load(Param("g").Base(), RDX).(GPPhysical)
-	x := Load(Param("x").Base(), RSI).(GPPhysical)
-	pm, _ := Param("m").Resolve()
-	VBROADCASTSS(pm.Addr, Z16)
-	sg := [4]VecPhysical{Z0, Z1, Z2, Z3}
-	sgx := [4]VecPhysical{Z4, Z5, Z6, Z7}
-	gv := [4]VecPhysical{Z8, Z9, Z10, Z11}
-	t := [4]VecPhysical{Z12, Z13, Z14, Z15}
-	zero(sg[:]...)
-	zero(sgx[:]...)
-	reduceLoop("sumAndCenteredDotAVX512", n, []GPPhysical{g, x}, func(off, a int) {
-		VMOVUPS(Mem{Base: g, Disp: off}, gv[a])
-		VMOVUPS(Mem{Base: x, Disp: off}, t[a])
-		VSUBPS(Z16, t[a], t[a]) // x − m
-		VADDPS(gv[a], sg[a], sg[a])
-		VFMADD231PS(gv[a], t[a], sgx[a])
-	})
-	horizontalSum(sgx, Z8)
-	Store(X4, ReturnIndex(1))
-	horizontalSum(sg, Z8)
-	Store(X0, ReturnIndex(0))
-	VZEROUPPER()
-	RET()
-}
+// The three maps of a batch norm come twice: alone, and for a batch norm
+// followed by a ReLU (relu). There, forward writes relu(x·a + b) alone;
+// backward recomputes x·sa + sb with the same fused multiply-add to find
+// where that output was positive, and takes the gradient g there and 0
+// elsewhere, so that neither the batch norm's output nor the ReLU's
+// gradient is ever stored.
 
-// genAffine emits affineAVX512: dst = x·a + b.
-func genAffine() {
-	TEXT("affineAVX512", NOSPLIT, "func(n int, dst, x []float32, a, b float32)")
-	Doc("affineAVX512 sets dst[i] = x[i]·a + b for n floats, n a multiple of 16.")
-	n := Load(Param("n"), RCX).(GPPhysical)
-	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
-	x := Load(Param("x").Base(), RSI).(GPPhysical)
-	pa, _ := Param("a").Resolve()
-	pb, _ := Param("b").Resolve()
-	VBROADCASTSS(pa.Addr, Z1)
-	VBROADCASTSS(pb.Addr, Z2)
-	SHRQ(U8(4), n)
-	JZ(LabelRef("affineAVX512_done"))
-	Label("affineAVX512_loop")
-	VMOVAPS(Z2, Z0)
-	VFMADD231PS(Mem{Base: x}, Z1, Z0)
-	VMOVUPS(Z0, Mem{Base: dst})
-	ADDQ(U8(64), x)
-	ADDQ(U8(64), dst)
-	DECQ(n)
-	JNZ(LabelRef("affineAVX512_loop"))
-	Label("affineAVX512_done")
-	VZEROUPPER()
-	RET()
-}
-
-// genBatchNormGrad emits batchNormGradAVX512: dst = (or with acc,
-// dst +=) a·g + b·(x − m) + c.
-func genBatchNormGrad() {
-	TEXT("batchNormGradAVX512", NOSPLIT, "func(n int, acc bool, dst, g, x []float32, a, b, c, m float32)")
-	Doc("batchNormGradAVX512 computes batch norm's input gradient for n floats, n a multiple of 16;",
-		"see the Go declaration.")
-	n := Load(Param("n"), RCX).(GPPhysical)
-	acc := Load(Param("acc"), RBX).(GPPhysical)
-	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
-	g := Load(Param("g").Base(), RDX).(GPPhysical)
-	x := Load(Param("x").Base(), RSI).(GPPhysical)
-	for i, name := range []string{"a", "b", "c", "m"} {
-		p, _ := Param(name).Resolve()
-		VBROADCASTSS(p.Addr, []VecPhysical{Z4, Z5, Z6, Z7}[i])
+// withReLU names the kernel's ReLU variant: base with "ReLU" before its
+// "AVX512".
+func withReLU(base string, relu bool) string {
+	if relu {
+		return strings.TrimSuffix(base, "AVX512") + "ReLUAVX512"
 	}
-	SHRQ(U8(4), n)
-	JZ(LabelRef("batchNormGradAVX512_done"))
-	TESTB(acc.As8(), acc.As8())
-	JNZ(LabelRef("batchNormGradAVX512_acc"))
-	for _, add := range []bool{false, true} {
-		loop := "batchNormGradAVX512_set"
-		if add {
-			loop = "batchNormGradAVX512_acc"
-		}
-		Label(loop)
-		VMOVUPS(Mem{Base: x}, Z1)
-		VSUBPS(Z7, Z1, Z1) // x − m
-		VMOVAPS(Z6, Z0)
-		VFMADD231PS(Mem{Base: g}, Z4, Z0) // c + a·g
-		VFMADD231PS(Z1, Z5, Z0)           // + b·(x − m)
-		if add {
-			VADDPS(Mem{Base: dst}, Z0, Z0)
-		}
-		VMOVUPS(Z0, Mem{Base: dst})
-		ADDQ(U8(64), x)
-		ADDQ(U8(64), g)
-		ADDQ(U8(64), dst)
-		DECQ(n)
-		JNZ(LabelRef(loop))
-		JMP(LabelRef("batchNormGradAVX512_done"))
-	}
-	Label("batchNormGradAVX512_done")
-	VZEROUPPER()
-	RET()
+	return base
 }
-
-// The same three maps for a batch norm followed by a ReLU. Forward writes
-// relu(x·a + b) alone; backward recomputes x·sa + sb with the same fused
-// multiply-add to find where that output was positive, and takes the
-// gradient g there and 0 elsewhere, so that neither the batch norm's
-// output nor the ReLU's gradient is ever stored.
 
 // positiveAffine sets k to the lanes where x·sa + sb > 0 (ordered: a NaN
 // is not positive), computed into t.
@@ -225,52 +134,38 @@ func positiveAffine(x Op, sa, sb, zeros, t VecPhysical, k OpmaskPhysical) {
 	VCMPPS(U8(0x1e), zeros, t, k) // GT_OQ: t > 0
 }
 
-// genAffineReLU emits affineReLUAVX512: dst = relu(x·a + b).
-func genAffineReLU() {
-	TEXT("affineReLUAVX512", NOSPLIT, "func(n int, dst, x []float32, a, b float32)")
-	Doc("affineReLUAVX512 sets dst[i] = relu(x[i]·a + b) for n floats, n a multiple of 16.")
-	n := Load(Param("n"), RCX).(GPPhysical)
-	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
-	x := Load(Param("x").Base(), RSI).(GPPhysical)
-	pa, _ := Param("a").Resolve()
-	pb, _ := Param("b").Resolve()
-	VBROADCASTSS(pa.Addr, Z1)
-	VBROADCASTSS(pb.Addr, Z2)
-	VPXORD(Z3, Z3, Z3)
-	SHRQ(U8(4), n)
-	JZ(LabelRef("affineReLUAVX512_done"))
-	Label("affineReLUAVX512_loop")
-	VMOVAPS(Z2, Z0)
-	VFMADD231PS(Mem{Base: x}, Z1, Z0)
-	VCMPPS(U8(0x06), Z3, Z0, K1) // NLE_UQ: !(v <= 0), NaN kept as ReLU keeps it
-	VMOVUPS_Z(Z0, K1, Z4)
-	VMOVUPS(Z4, Mem{Base: dst})
-	ADDQ(U8(64), x)
-	ADDQ(U8(64), dst)
-	DECQ(n)
-	JNZ(LabelRef("affineReLUAVX512_loop"))
-	Label("affineReLUAVX512_done")
-	VZEROUPPER()
-	RET()
+// broadcastParams broadcasts the named float32 parameters into regs.
+func broadcastParams(names []string, regs []VecPhysical) {
+	for i, name := range names {
+		p, _ := Param(name).Resolve()
+		VBROADCASTSS(p.Addr, regs[i])
+	}
 }
 
-// genSumAndCenteredDotReLU emits sumAndCenteredDotReLUAVX512: Σg and
-// Σg·(x − m) over the lanes where x·sa + sb > 0.
-func genSumAndCenteredDotReLU() {
-	name := "sumAndCenteredDotReLUAVX512"
-	TEXT(name, NOSPLIT, "func(n int, g, x []float32, m, sa, sb float32) (sg, sgx float32)")
-	Doc(name+" returns the sums of g[i] and of g[i]·(x[i] − m) over the n floats (n a multiple of 16)",
-		"where x[i]·sa + sb > 0.")
+// genSumAndCenteredDot emits sumAndCenteredDotAVX512: Σg and Σg·(x − m),
+// or with relu sumAndCenteredDotReLUAVX512, the same over the lanes where
+// x·sa + sb > 0.
+func genSumAndCenteredDot(relu bool) {
+	name := withReLU("sumAndCenteredDotAVX512", relu)
+	if relu {
+		TEXT(name, NOSPLIT, "func(n int, g, x []float32, m, sa, sb float32) (sg, sgx float32)")
+		Doc(name+" returns the sums of g[i] and of g[i]·(x[i] − m) over the n floats (n a multiple of 16)",
+			"where x[i]·sa + sb > 0.")
+	} else {
+		TEXT(name, NOSPLIT, "func(n int, g, x []float32, m float32) (sg, sgx float32)")
+		Doc(name+" returns the sums of g[i] and of g[i]·(x[i] − m) over n floats,",
+			"n a multiple of 16.")
+	}
 	n := Load(Param("n"), RCX).(GPPhysical)
 	g := Load(Param("g").Base(), RDX).(GPPhysical)
 	x := Load(Param("x").Base(), RSI).(GPPhysical)
-	consts := []VecPhysical{Z24, Z25, Z26}
-	for i, p := range []string{"m", "sa", "sb"} {
-		a, _ := Param(p).Resolve()
-		VBROADCASTSS(a.Addr, consts[i])
+	m, sa, sb, zeros := Z24, Z25, Z26, Z27
+	if relu {
+		broadcastParams([]string{"m", "sa", "sb"}, []VecPhysical{m, sa, sb})
+		VPXORD(zeros, zeros, zeros)
+	} else {
+		broadcastParams([]string{"m"}, []VecPhysical{m})
 	}
-	zeros := Z27
-	VPXORD(zeros, zeros, zeros)
 	sg := [4]VecPhysical{Z0, Z1, Z2, Z3}
 	sgx := [4]VecPhysical{Z4, Z5, Z6, Z7}
 	gv := [4]VecPhysical{Z8, Z9, Z10, Z11}
@@ -281,9 +176,13 @@ func genSumAndCenteredDotReLU() {
 	zero(sgx[:]...)
 	reduceLoop(name, n, []GPPhysical{g, x}, func(off, a int) {
 		VMOVUPS(Mem{Base: x, Disp: off}, t[a])
-		positiveAffine(t[a], consts[1], consts[2], zeros, u[a], k[a])
-		VMOVUPS_Z(Mem{Base: g, Disp: off}, k[a], gv[a])
-		VSUBPS(consts[0], t[a], t[a]) // x − m
+		if relu {
+			positiveAffine(t[a], sa, sb, zeros, u[a], k[a])
+			VMOVUPS_Z(Mem{Base: g, Disp: off}, k[a], gv[a])
+		} else {
+			VMOVUPS(Mem{Base: g, Disp: off}, gv[a])
+		}
+		VSUBPS(m, t[a], t[a]) // x − m
 		VADDPS(gv[a], sg[a], sg[a])
 		VFMADD231PS(gv[a], t[a], sgx[a])
 	})
@@ -295,24 +194,67 @@ func genSumAndCenteredDotReLU() {
 	RET()
 }
 
-// genBatchNormGradReLU emits batchNormGradReLUAVX512: dst = (or with acc,
-// dst +=) a·g' + b·(x − m) + c, g' being g where x·sa + sb > 0 and 0
-// elsewhere.
-func genBatchNormGradReLU() {
-	name := "batchNormGradReLUAVX512"
-	TEXT(name, NOSPLIT, "func(n int, acc bool, dst, g, x []float32, a, b, c, m, sa, sb float32)")
-	Doc(name+" computes the input gradient of a batch norm followed by a ReLU for n floats,",
-		"n a multiple of 16; see the Go declaration.")
+// genAffine emits affineAVX512: dst = x·a + b, or with relu
+// affineReLUAVX512: dst = relu(x·a + b), a NaN kept as ReLU keeps it.
+func genAffine(relu bool) {
+	name := withReLU("affineAVX512", relu)
+	TEXT(name, NOSPLIT, "func(n int, dst, x []float32, a, b float32)")
+	if relu {
+		Doc(name + " sets dst[i] = relu(x[i]·a + b) for n floats, n a multiple of 16.")
+	} else {
+		Doc(name + " sets dst[i] = x[i]·a + b for n floats, n a multiple of 16.")
+	}
+	n := Load(Param("n"), RCX).(GPPhysical)
+	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
+	x := Load(Param("x").Base(), RSI).(GPPhysical)
+	broadcastParams([]string{"a", "b"}, []VecPhysical{Z1, Z2})
+	if relu {
+		VPXORD(Z3, Z3, Z3)
+	}
+	SHRQ(U8(4), n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	VMOVAPS(Z2, Z0)
+	VFMADD231PS(Mem{Base: x}, Z1, Z0)
+	if relu {
+		VCMPPS(U8(0x06), Z3, Z0, K1) // NLE_UQ: !(v <= 0)
+		VMOVUPS_Z(Z0, K1, Z0)
+	}
+	VMOVUPS(Z0, Mem{Base: dst})
+	ADDQ(U8(64), x)
+	ADDQ(U8(64), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genBatchNormGrad emits batchNormGradAVX512: dst = (or with acc, dst +=)
+// a·g + b·(x − m) + c, or with relu batchNormGradReLUAVX512, the same of g'
+// that is g where x·sa + sb > 0 and 0 elsewhere.
+func genBatchNormGrad(relu bool) {
+	name := withReLU("batchNormGradAVX512", relu)
+	params := []string{"a", "b", "c", "m"}
+	if relu {
+		TEXT(name, NOSPLIT, "func(n int, acc bool, dst, g, x []float32, a, b, c, m, sa, sb float32)")
+		Doc(name+" computes the input gradient of a batch norm followed by a ReLU for n floats,",
+			"n a multiple of 16; see the Go declaration.")
+		params = append(params, "sa", "sb")
+	} else {
+		TEXT(name, NOSPLIT, "func(n int, acc bool, dst, g, x []float32, a, b, c, m float32)")
+		Doc(name+" computes batch norm's input gradient for n floats, n a multiple of 16;",
+			"see the Go declaration.")
+	}
 	n := Load(Param("n"), RCX).(GPPhysical)
 	acc := Load(Param("acc"), RBX).(GPPhysical)
 	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
 	g := Load(Param("g").Base(), RDX).(GPPhysical)
 	x := Load(Param("x").Base(), RSI).(GPPhysical)
-	for i, p := range []string{"a", "b", "c", "m", "sa", "sb"} {
-		a, _ := Param(p).Resolve()
-		VBROADCASTSS(a.Addr, []VecPhysical{Z4, Z5, Z6, Z7, Z8, Z9}[i])
+	broadcastParams(params, []VecPhysical{Z4, Z5, Z6, Z7, Z8, Z9})
+	if relu {
+		VPXORD(Z10, Z10, Z10)
 	}
-	VPXORD(Z10, Z10, Z10)
 	SHRQ(U8(4), n)
 	JZ(LabelRef(name + "_done"))
 	TESTB(acc.As8(), acc.As8())
@@ -324,11 +266,15 @@ func genBatchNormGradReLU() {
 		}
 		Label(loop)
 		VMOVUPS(Mem{Base: x}, Z1)
-		positiveAffine(Z1, Z8, Z9, Z10, Z2, K1)
-		VMOVUPS_Z(Mem{Base: g}, K1, Z3)
+		var gv Op = Mem{Base: g}
+		if relu {
+			positiveAffine(Z1, Z8, Z9, Z10, Z2, K1)
+			VMOVUPS_Z(Mem{Base: g}, K1, Z3)
+			gv = Z3
+		}
 		VSUBPS(Z7, Z1, Z1) // x − m
 		VMOVAPS(Z6, Z0)
-		VFMADD231PS(Z3, Z4, Z0) // c + a·g'
+		VFMADD231PS(gv, Z4, Z0) // c + a·g
 		VFMADD231PS(Z1, Z5, Z0) // + b·(x − m)
 		if add {
 			VADDPS(Mem{Base: dst}, Z0, Z0)
