@@ -327,12 +327,13 @@ func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, t impl
 	ow := p.geom.OW
 	b := p.bandLayout(t)
 	outPlane := p.cout * p.hw
-	p.eachWorkerShare(t, dw, betaW, func(tiles func(func(img, images, oh0, oh1 int)), dwPart []float32) {
+	p.eachWorkerShare(t, dw, betaW, func(dwPart []float32, lo, hi int) {
 		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, b.plane))
 		gw := kernel.GetScratch(p.cout * b.maxRows * b.ld)
 		defer kernel.PutScratch(xp)
 		defer kernel.PutScratch(gw)
-		tiles(func(img, images, oh0, oh1 int) {
+		for it := lo; it < hi; it++ {
+			img, images, oh0, oh1 := p.tile(t, it)
 			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, b.ld, b.plane, oh0, oh1)
 			n := p.wideColumns(&b, images, oh1-oh0)
 			for ch := 0; ch < p.cout; ch++ {
@@ -343,16 +344,15 @@ func (p *convPlan) weightGradImplicit(x, gy, dw []float32, betaW float32, t impl
 				}
 			}
 			p.weightGradTile(&b, xp, gw, n, n, dwPart)
-		})
+		}
 	})
 }
 
-// eachWorkerShare runs work on every worker with its fixed share of the
-// tiles of t (tiles calls its argument on each) and its own partial
-// gradient, zeroed, then sets dw to betaW·dw plus the partials summed in
-// worker order: the result does not depend on timing.
-func (p *convPlan) eachWorkerShare(t implicitTiling, dw []float32, betaW float32,
-	work func(tiles func(func(img, images, oh0, oh1 int)), dwPart []float32)) {
+// eachWorkerShare runs work on every worker with its own partial
+// gradient, zeroed, and its fixed share [lo, hi) of the tiles of t, then
+// sets dw to betaW·dw plus the partials summed in worker order: the result
+// does not depend on timing.
+func (p *convPlan) eachWorkerShare(t implicitTiling, dw []float32, betaW float32, work func(dwPart []float32, lo, hi int)) {
 	workers := kernel.Workers()
 	items := t.groups(p.n) * t.bands
 	partial := kernel.GetScratch(workers * len(dw))
@@ -362,11 +362,7 @@ func (p *convPlan) eachWorkerShare(t implicitTiling, dw []float32, betaW float32
 			dwPart := partial[wk*len(dw) : (wk+1)*len(dw)]
 			clear(dwPart)
 			lo, hi := workerShare(items, wk, workers)
-			work(func(tile func(img, images, oh0, oh1 int)) {
-				for it := lo; it < hi; it++ {
-					tile(p.tile(t, it))
-				}
-			}, dwPart)
+			work(dwPart, lo, hi)
 		}
 	})
 	sumPartials(dw, betaW, partial, workers)
@@ -409,7 +405,7 @@ func (p *convPlan) backwardShared(pt *convPlan, x, w, gy, dw []float32, betaW fl
 	defer releaseWeights(packed)
 	rowsIn := p.geom.PH*bt.ld + p.geom.PW // where dY's first wide row starts in its band
 	noEpilogue := &epilogue{}
-	p.eachWorkerShare(t, dw, betaW, func(tiles func(func(img, images, oh0, oh1 int)), dwPart []float32) {
+	p.eachWorkerShare(t, dw, betaW, func(dwPart []float32, lo, hi int) {
 		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, b.plane))
 		gp := kernel.GetScratch(pt.geom.BandFloats(pt.geom.C, bt.plane))
 		wide := kernel.GetScratch(pt.cout * bt.maxRows * bt.ld)
@@ -417,12 +413,13 @@ func (p *convPlan) backwardShared(pt *convPlan, x, w, gy, dw []float32, betaW fl
 		defer kernel.PutScratch(gp)
 		defer kernel.PutScratch(wide)
 		var at []int
-		tiles(func(img, images, oh0, oh1 int) {
+		for it := lo; it < hi; it++ {
+			img, images, oh0, oh1 := p.tile(t, it)
 			kernel.PadBand(&pt.geom, gy[img*pt.inPlane():], images, gp, bt.ld, bt.plane, oh0, oh1)
 			at = pt.forwardTile(&bt, packed, gp, wide, at, dx, noEpilogue, img, images, oh0, oh1, betaX != 0)
 			kernel.PadBand(&p.geom, x[img*p.inPlane():], images, xp, b.ld, b.plane, oh0, oh1)
 			p.weightGradTile(&b, xp, gp[rowsIn:], bt.plane, p.wideColumns(&b, images, oh1-oh0), dwPart)
-		})
+		}
 	})
 }
 
