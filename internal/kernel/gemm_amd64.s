@@ -6393,21 +6393,51 @@ TEXT ·addReLUAVX512(SB), NOSPLIT, $0-80
 	MOVQ   dst_base+8(FP), DI
 	MOVQ   a_base+32(FP), SI
 	MOVQ   b_base+56(FP), DX
-	VPXORD Z1, Z1, Z1
+	VPXORD Z8, Z8, Z8
 	SHRQ   $0x04, CX
-	JZ     addReLUAVX512_done
 
-addReLUAVX512_loop:
+addReLUAVX512_loop4:
+	CMPQ      CX, $0x04
+	JB        addReLUAVX512_loop1
 	VMOVUPS   (SI), Z0
 	VADDPS    (DX), Z0, Z0
-	VCMPPS    $0x06, Z1, Z0, K1
-	VMOVUPS.Z Z0, K1, Z2
-	VMOVUPS   Z2, (DI)
+	VCMPPS    $0x06, Z8, Z0, K1
+	VMOVUPS.Z Z0, K1, Z0
+	VMOVUPS   Z0, (DI)
+	VMOVUPS   64(SI), Z1
+	VADDPS    64(DX), Z1, Z1
+	VCMPPS    $0x06, Z8, Z1, K2
+	VMOVUPS.Z Z1, K2, Z1
+	VMOVUPS   Z1, 64(DI)
+	VMOVUPS   128(SI), Z2
+	VADDPS    128(DX), Z2, Z2
+	VCMPPS    $0x06, Z8, Z2, K3
+	VMOVUPS.Z Z2, K3, Z2
+	VMOVUPS   Z2, 128(DI)
+	VMOVUPS   192(SI), Z3
+	VADDPS    192(DX), Z3, Z3
+	VCMPPS    $0x06, Z8, Z3, K4
+	VMOVUPS.Z Z3, K4, Z3
+	VMOVUPS   Z3, 192(DI)
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, DI
+	SUBQ      $0x04, CX
+	JMP       addReLUAVX512_loop4
+
+addReLUAVX512_loop1:
+	TESTQ     CX, CX
+	JZ        addReLUAVX512_done
+	VMOVUPS   (SI), Z0
+	VADDPS    (DX), Z0, Z0
+	VCMPPS    $0x06, Z8, Z0, K1
+	VMOVUPS.Z Z0, K1, Z0
+	VMOVUPS   Z0, (DI)
 	ADDQ      $0x40, SI
 	ADDQ      $0x40, DX
 	ADDQ      $0x40, DI
 	DECQ      CX
-	JNZ       addReLUAVX512_loop
+	JMP       addReLUAVX512_loop1
 
 addReLUAVX512_done:
 	VZEROUPPER

@@ -56,8 +56,8 @@ func main() {
 	genMaxPool2x2Row()
 	genReLU()
 	genReLUBackward()
-	genAdd()
-	genAddReLU()
+	genAdd(false)
+	genAdd(true)
 	genSum()
 	genSumSquaredDeviations()
 	for _, relu := range []bool{false, true} {

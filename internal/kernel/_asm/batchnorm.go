@@ -13,11 +13,12 @@ import (
 // reductions keep four accumulators, so that consecutive additions do not
 // wait on each other's latency, and add them pairwise at the end.
 
-// reduceLoop emits the loop of a reduction over n floats (in cx, a
-// multiple of 16): step(off, acc) adds the 16 floats at byte offset off of
-// each pointer in ptrs into accumulator set acc (0…3); four steps an
-// iteration while 64 floats remain, then one. The accumulators are zeroed
-// before and summed into the first afterwards by the caller.
+// reduceLoop emits a loop over n floats (in cx, a multiple of 16):
+// step(off, acc) handles the 16 floats at byte offset off of each pointer
+// in ptrs with register set acc (0…3); four steps an iteration while 64
+// floats remain, then one. In a reduction the sets are accumulators, zeroed
+// before and summed into the first afterwards by the caller; an
+// element-wise map (genAdd) stores each step's result.
 func reduceLoop(name string, cx GPPhysical, ptrs []GPPhysical, step func(off, acc int)) {
 	SHRQ(U8(4), cx)
 	Label(name + "_loop4")

@@ -77,70 +77,36 @@ func genReLUBackward() {
 	RET()
 }
 
-// genAdd emits addAVX512: dst = a + b, 16 floats a step for n a multiple
-// of 16, four steps an iteration while 64 floats remain.
-func genAdd() {
-	TEXT("addAVX512", NOSPLIT, "func(n int, dst, a, b []float32)")
-	Doc("addAVX512 sets dst[i] = a[i] + b[i] for n floats, n a multiple of 16.")
+// genAdd emits addAVX512: dst = a + b, or with relu addReLUAVX512: dst =
+// relu(a + b), a NaN kept as ReLU keeps it; 16 floats a step for n a
+// multiple of 16, four steps an iteration while 64 floats remain.
+func genAdd(relu bool) {
+	name := withReLU("addAVX512", relu)
+	TEXT(name, NOSPLIT, "func(n int, dst, a, b []float32)")
+	if relu {
+		Doc(name + " sets dst[i] = relu(a[i] + b[i]) for n floats, n a multiple of 16.")
+	} else {
+		Doc(name + " sets dst[i] = a[i] + b[i] for n floats, n a multiple of 16.")
+	}
 	n := Load(Param("n"), RCX).(GPPhysical)
 	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
 	a := Load(Param("a").Base(), RSI).(GPPhysical)
 	b := Load(Param("b").Base(), RDX).(GPPhysical)
-	SHRQ(U8(4), n)
-	Label("addAVX512_loop4")
-	CMPQ(n, U8(4))
-	JB(LabelRef("addAVX512_loop1"))
-	for u := 0; u < 4; u++ {
-		z := []VecPhysical{Z0, Z1, Z2, Z3}[u]
-		VMOVUPS(Mem{Base: a, Disp: 64 * u}, z)
-		VADDPS(Mem{Base: b, Disp: 64 * u}, z, z)
-		VMOVUPS(z, Mem{Base: dst, Disp: 64 * u})
+	zeros := Z8
+	if relu {
+		VPXORD(zeros, zeros, zeros)
 	}
-	for _, p := range []GPPhysical{a, b, dst} {
-		ADDQ(U32(256), p)
-	}
-	SUBQ(U8(4), n)
-	JMP(LabelRef("addAVX512_loop4"))
-	Label("addAVX512_loop1")
-	TESTQ(n, n)
-	JZ(LabelRef("addAVX512_done"))
-	VMOVUPS(Mem{Base: a}, Z0)
-	VADDPS(Mem{Base: b}, Z0, Z0)
-	VMOVUPS(Z0, Mem{Base: dst})
-	for _, p := range []GPPhysical{a, b, dst} {
-		ADDQ(U8(64), p)
-	}
-	DECQ(n)
-	JMP(LabelRef("addAVX512_loop1"))
-	Label("addAVX512_done")
-	VZEROUPPER()
-	RET()
-}
-
-// genAddReLU emits addReLUAVX512: dst = relu(a + b), a NaN kept as ReLU
-// keeps it, 16 floats a step for n a multiple of 16.
-func genAddReLU() {
-	TEXT("addReLUAVX512", NOSPLIT, "func(n int, dst, a, b []float32)")
-	Doc("addReLUAVX512 sets dst[i] = relu(a[i] + b[i]) for n floats, n a multiple of 16.")
-	n := Load(Param("n"), RCX).(GPPhysical)
-	dst := Load(Param("dst").Base(), RDI).(GPPhysical)
-	a := Load(Param("a").Base(), RSI).(GPPhysical)
-	b := Load(Param("b").Base(), RDX).(GPPhysical)
-	VPXORD(Z1, Z1, Z1)
-	SHRQ(U8(4), n)
-	JZ(LabelRef("addReLUAVX512_done"))
-	Label("addReLUAVX512_loop")
-	VMOVUPS(Mem{Base: a}, Z0)
-	VADDPS(Mem{Base: b}, Z0, Z0)
-	VCMPPS(U8(0x06), Z1, Z0, K1) // NLE_UQ: !(v <= 0)
-	VMOVUPS_Z(Z0, K1, Z2)
-	VMOVUPS(Z2, Mem{Base: dst})
-	for _, p := range []GPPhysical{a, b, dst} {
-		ADDQ(U8(64), p)
-	}
-	DECQ(n)
-	JNZ(LabelRef("addReLUAVX512_loop"))
-	Label("addReLUAVX512_done")
+	z := [4]VecPhysical{Z0, Z1, Z2, Z3}
+	k := [4]OpmaskPhysical{K1, K2, K3, K4}
+	reduceLoop(name, n, []GPPhysical{a, b, dst}, func(off, u int) {
+		VMOVUPS(Mem{Base: a, Disp: off}, z[u])
+		VADDPS(Mem{Base: b, Disp: off}, z[u], z[u])
+		if relu {
+			VCMPPS(U8(0x06), zeros, z[u], k[u]) // NLE_UQ: !(v <= 0)
+			VMOVUPS_Z(z[u], k[u], z[u])
+		}
+		VMOVUPS(z[u], Mem{Base: dst, Disp: off})
+	})
 	VZEROUPPER()
 	RET()
 }
