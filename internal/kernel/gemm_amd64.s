@@ -8017,3 +8017,29 @@ winogradOutputRowsAVX512_last_set11:
 winogradOutputRowsAVX512_done:
 	VZEROUPPER
 	RET
+
+// func cpuNumber() int
+// Requires: RDTSCP
+TEXT ·cpuNumber(SB), NOSPLIT, $0-8
+	RDTSCP
+	ANDQ $0x00000fff, CX
+	MOVQ CX, ret+0(FP)
+	RET
+
+// func hasRDTSCP() bool
+// Requires: CPUID
+TEXT ·hasRDTSCP(SB), NOSPLIT, $0-1
+	MOVL $0x80000000, AX
+	CPUID
+	XORL DX, DX
+	CMPL AX, $0x80000001
+	JB   none
+	MOVL $0x80000001, AX
+	XORL CX, CX
+	CPUID
+	SHRL $0x1b, DX
+	ANDL $0x00000001, DX
+
+none:
+	MOVB DL, ret+0(FP)
+	RET

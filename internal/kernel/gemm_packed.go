@@ -41,35 +41,21 @@ type gemmWork struct {
 	split      []float32 // C of the later slices of a split-k product
 }
 
-// gemmWorks keeps the packing buffers between calls. It is a plain free
-// list rather than a sync.Pool because a pool is emptied by every other
-// garbage collection, after which the next call would allocate and zero
-// megabytes again; its length is bounded by the number of Sgemm chunks that
-// ever ran at once, and capped so that a burst of concurrent callers does
-// not pin memory for good.
-var gemmWorks struct {
-	mu   sync.Mutex
-	free []*gemmWork
-}
+// gemmWorks keeps the packing buffers between calls, on free lists by CPU
+// (localLists). It is a plain free list rather than a sync.Pool because a
+// pool is emptied by every other garbage collection, after which the next
+// call would allocate and zero megabytes again; each CPU's list is capped
+// so that a burst of concurrent callers does not pin memory for good.
+var gemmWorks localLists[*gemmWork]
 
 func getGemmWork() *gemmWork {
-	gemmWorks.mu.Lock()
-	defer gemmWorks.mu.Unlock()
-	if n := len(gemmWorks.free); n > 0 {
-		w := gemmWorks.free[n-1]
-		gemmWorks.free = gemmWorks.free[:n-1]
+	if w, ok := gemmWorks.get(); ok {
 		return w
 	}
 	return new(gemmWork)
 }
 
-func putGemmWork(w *gemmWork) {
-	gemmWorks.mu.Lock()
-	defer gemmWorks.mu.Unlock()
-	if len(gemmWorks.free) < 2*Workers() {
-		gemmWorks.free = append(gemmWorks.free, w)
-	}
-}
+func putGemmWork(w *gemmWork) { gemmWorks.put(w, 2) }
 
 // gemmCall carries one Sgemm's arguments to the workers of parallelFor.
 type gemmCall struct {

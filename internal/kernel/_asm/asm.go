@@ -73,6 +73,7 @@ func main() {
 	genRowsWide()
 	genWinogradInput()
 	genWinogradOutputRows()
+	genCPUNumber()
 	Generate()
 }
 
@@ -213,5 +214,34 @@ func variant(s isa, mr int) {
 		}
 	}
 	VZEROUPPER()
+	RET()
+}
+
+// genCPUNumber emits cpuNumber, the number of the CPU the calling thread
+// runs on, which RDTSCP leaves in the low 12 bits of ECX (Linux keeps it in
+// IA32_TSC_AUX, as its vDSO's getcpu reads it), and hasRDTSCP, CPUID's flag
+// for the instruction.
+func genCPUNumber() {
+	TEXT("cpuNumber", NOSPLIT, "func() int")
+	Doc("cpuNumber returns IA32_TSC_AUX's CPU number; it needs RDTSCP.")
+	RDTSCP()
+	ANDQ(U32(0xfff), RCX)
+	Store(RCX, ReturnIndex(0))
+	RET()
+
+	TEXT("hasRDTSCP", NOSPLIT, "func() bool")
+	Doc("hasRDTSCP reports CPUID's flag for RDTSCP (leaf 0x80000001, EDX bit 27).")
+	MOVL(U32(0x80000000), EAX)
+	CPUID()
+	XORL(EDX, EDX)
+	CMPL(EAX, U32(0x80000001))
+	JB(LabelRef("none"))
+	MOVL(U32(0x80000001), EAX)
+	XORL(ECX, ECX)
+	CPUID()
+	SHRL(U8(27), EDX)
+	ANDL(U32(1), EDX)
+	Label("none")
+	Store(DL, ReturnIndex(0))
 	RET()
 }
