@@ -140,7 +140,7 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 	split, phased := p.phasedWinograd()
 	switch rows, tiling := p.bandRows(), p.implicitTiling(); {
 	case p.winograd():
-		p.forwardWinograd(x.data, w.data, &ep, out.data, p.winogradTiling(), false, false)
+		p.forwardWinograd(x.data, w.data, &ep, out.data, p.winogradTiling(), false, nil)
 	case phased:
 		p.forwardPhased(split, x.data, w.data, &ep, out.data)
 	case implicitEnabled && tiling.ok():

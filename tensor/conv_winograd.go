@@ -142,19 +142,17 @@ func (p *convPlan) winogradGeom() kernel.ConvGeom {
 		OH: ceilDiv(g.OH, 2), OW: ceilDiv(g.OW, 2)}
 }
 
-// splitPlane is the rows and columns of each of the four stride-2 phase
-// planes of an input channel that the 4×4 patches of a whole image read:
-// the planes that PadBand lays out for a band of all the tile rows.
-func (p *convPlan) splitPlane() (rows, cols int) {
-	pg := p.winogradGeom()
-	return pg.OH + pg.BandHalo(), pg.PaddedWidth()
-}
+// bandLayout writes into xp the input of the tile rows [t0, t1) of one
+// image, img, as PadBand lays out a band: each channel's four stride-2
+// phase planes, plane floats apart, from the band's first row.
+type bandLayout func(xp []float32, img, t0, t1, plane int)
 
 // forwardWinograd writes the convolution of x with w into y (N×Cout×OH×OW),
 // finished by ep, or with accumulate adds it to y; tile by tile of t in
-// parallel. With split, x holds each image's channels as PadBand lays
-// them out, whole (splitPlane), and t must tile one image at a time.
-func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate, split bool) {
+// parallel. Each band's input is laid out by the worker that transforms
+// it, so that it stays in that core's cache: from x by PadBand, or by
+// layout when that is not nil (t must then tile one image at a time).
+func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool, layout bandLayout) {
 	c, cout := p.geom.C, p.cout
 	pg := p.winogradGeom()
 	wp := pg.PaddedWidth() // tiles of an image's row, the last ones past OW junk
@@ -176,24 +174,16 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 		packed[xi] = kernel.PackRowsAInto(pu[xi*cout*c:], cout, c, u[xi*cout*c:], c)
 	}
 	inPlane := p.inPlane()
-	if split {
-		if t.images != 1 {
-			panic("tensor: forwardWinograd of a split input side by side")
-		}
-		rows, _ := p.splitPlane()
-		plane = rows * wp
-		inPlane = c * 4 * plane
+	if layout != nil && t.images != 1 {
+		panic("tensor: forwardWinograd with a band layout of images side by side")
 	}
 	var off [16]int
 	kernel.TapOffsets(&pg, 1, ld, plane, off[:])
 	outPlane := cout * p.hw
 
 	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
-		var xp []float32
-		if !split {
-			xp = kernel.GetScratch(pg.BandFloats(c, plane))
-			defer kernel.PutScratch(xp)
-		}
+		xp := kernel.GetScratch(pg.BandFloats(c, plane))
+		defer kernel.PutScratch(xp)
 		nr := kernel.PanelWidth()
 		v := kernel.GetScratch(16 * c * ceilDiv(n, nr) * nr)
 		m := kernel.GetScratch(16 * cout * n)
@@ -206,9 +196,8 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 			images := min(t.images, p.n-img)
 			t0, t1 := bandRange(it%t.bands, t.bands, pg.OH)
 			cols := (t1-t0-1)*ld + (images-1)*wp + pg.OW // the last row's junk tiles left out
-			band := xp
-			if split {
-				band = x[img*inPlane+t0*ld : (img+1)*inPlane]
+			if layout != nil {
+				layout(xp, img, t0, t1, plane)
 			} else {
 				kernel.PadBand(&pg, x[img*inPlane:], images, xp, ld, plane, t0, t1)
 			}
@@ -216,7 +205,7 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 			// as the GEMMs' packed panels of B, C rows of nr tiles each.
 			vld := c * ceilDiv(cols, nr) * nr
 			for ch := 0; ch < c; ch++ {
-				kernel.WinogradInputPanels(cols, v[ch*nr:], vld, c*nr, band[ch*4*plane:], &off)
+				kernel.WinogradInputPanels(cols, v[ch*nr:], vld, c*nr, xp[ch*4*plane:], &off)
 			}
 			// M[ξ] = U[ξ]·V[ξ], summing over the input channels.
 			for xi := range packed {
@@ -265,6 +254,6 @@ func (p *convPlan) inputGradWinograd(w, gy, dx []float32, betaX float32) bool {
 	wt := kernel.GetScratch(len(w))
 	defer kernel.PutScratch(wt)
 	p.transposeWeights(w, wt)
-	pt.forwardWinograd(gy, wt, &epilogue{}, dx, pt.winogradTiling(), betaX != 0, false)
+	pt.forwardWinograd(gy, wt, &epilogue{}, dx, pt.winogradTiling(), betaX != 0, nil)
 	return true
 }

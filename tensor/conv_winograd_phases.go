@@ -80,8 +80,8 @@ func (p *convPlan) phasedWinograd() (phaseSplit, bool) {
 	c := g.C * g.SH * g.SW
 	pd := convPlan{geom: kernel.ConvGeom{C: c, H: g.OH + 2, W: g.OW + 2, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: g.OH, OW: g.OW},
 		n: p.n, cout: p.cout, groups: 1, cinG: c, coutG: p.cout, rowsG: 9 * c, hw: p.hw}
-	// The phases are laid out an image at a time (forwardWinograd's split
-	// input), so maps too small for a GEMM of their own are left out.
+	// The phases are laid out a band of an image at a time, so maps too
+	// small for a GEMM of their own are left out.
 	if !pd.winogradShape() || p.cout < winogradMinChannels || pd.winogradTiling().images != 1 {
 		return phaseSplit{}, false
 	}
@@ -117,37 +117,28 @@ func patchPlanes(sh, sw int, by, bx []int) []kernel.PhasePlane {
 }
 
 // forwardPhased writes the convolution of x with w into y as s, finished
-// by ep: the phases of a few images at a time laid out and convolved.
+// by ep: each band of tile rows lays out the rows of the phases it reads.
 func (p *convPlan) forwardPhased(s phaseSplit, x, w []float32, ep *epilogue, y []float32) {
 	g, pd := &p.geom, s.plan
 	wd := kernel.GetScratch(p.cout * pd.rowsG)
 	defer kernel.PutScratch(wd)
 	p.phaseWeights(s, w, wd)
-	rows, cols := pd.splitPlane()
-	laid := g.C * len(s.planes) * rows * cols // an image's planes
-	chunk := p.phaseChunk(s)
-	xd := kernel.GetScratch(chunk * laid)
-	defer kernel.PutScratch(xd)
 	in, perRow := g.H*g.W, len(s.planes)/g.SH // input plane; planes of a row phase
-	for i0 := 0; i0 < p.n; i0 += chunk {
-		nb := min(chunk, p.n-i0)
-		kernel.Parallel(nb*g.C*g.SH, 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ { // image and channel i/SH, row phase i%SH
-				ry := i % g.SH
-				kernel.PhasePlanes(x[(i0*g.C+i/g.SH)*in:][:in], g.H, g.W, 2*g.SH, 2*g.SW, s.planes[ry*perRow:(ry+1)*perRow],
-					xd[i*perRow*rows*cols:], rows, cols)
+	pg := pd.winogradGeom()
+	cols := pg.PaddedWidth()
+	pd.forwardWinograd(nil, wd, ep, y, pd.winogradTiling(), false, func(xp []float32, img, t0, t1, plane int) {
+		// The band's rows of each plane are the plane's from row t0 on:
+		// the planes shifted down by t0.
+		band := make([]kernel.PhasePlane, perRow)
+		for i := 0; i < g.C*g.SH; i++ { // channel i/SH, row phase i%SH
+			ry := i % g.SH
+			for k, pl := range s.planes[ry*perRow : (ry+1)*perRow] {
+				pl.QY += t0
+				band[k] = pl
 			}
-		})
-		pd.n = nb
-		pd.forwardWinograd(xd, wd, ep, y[i0*p.cout*p.hw:], pd.winogradTiling(), false, true)
-	}
-}
-
-// phaseChunk is how many images forwardPhased lays out at a time: as
-// many as winogradBudget holds.
-func (p *convPlan) phaseChunk(s phaseSplit) int {
-	rows, cols := s.plan.splitPlane()
-	return max(1, min(p.n, winogradBudget/(p.geom.C*len(s.planes)*rows*cols)))
+			kernel.PhasePlanes(x[(img*g.C+i/g.SH)*in:][:in], g.H, g.W, 2*g.SH, 2*g.SW, band, xp[i*perRow*plane:], plane/cols, cols)
+		}
+	})
 }
 
 // phaseWeights writes into wd the weights of s's 3×3 convolution from w:

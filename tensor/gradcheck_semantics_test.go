@@ -621,23 +621,24 @@ func TestConv2dWinograd(t *testing.T) {
 
 // TestConv2dPhasedWinograd checks strided convolutions computed as
 // Winograd's F(2×2, 3×3) over their input's phases against the float64
-// reference: AlexNet's first layer, no padding, a 5×5 kernel of stride 2,
-// strides unequal along the axes, and a batch laid out in two chunks.
+// reference: AlexNet's first layer (two bands of tile rows, each laying
+// out its own rows of the phases), no padding, a 5×5 kernel of stride 2,
+// strides unequal along the axes, and a batch.
 func TestConv2dPhasedWinograd(t *testing.T) {
 	checkConvForward(t, []convForwardCase{
-		{"alexnet1", []int{1, 3, 224, 224}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+		{"alexnet1_bands", []int{1, 3, 224, 224}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
 		{"b2_11x11_stride4_pad0", []int{2, 3, 99, 91}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}}, false},
 		{"b1_5x5_stride2", []int{1, 4, 40, 38}, []int{64, 4, 5, 5}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{2, 2}}, true},
 		{"b1_11x5_stride4x2", []int{1, 3, 90, 44}, []int{70, 3, 11, 5}, ConvOptions{Stride: [2]int{4, 2}, Padding: [2]int{2, 1}}, true},
-		{"b1_3x11_stride1x4", []int{1, 3, 40, 90}, []int{64, 3, 3, 11}, ConvOptions{Stride: [2]int{1, 4}, Padding: [2]int{1, 2}}, false},
-		{"b19_two_chunks", []int{19, 3, 131, 131}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+		{"b1_3x11_stride1x4_bands", []int{1, 3, 40, 90}, []int{64, 3, 3, 11}, ConvOptions{Stride: [2]int{1, 4}, Padding: [2]int{1, 2}}, false},
+		{"b19", []int{19, 3, 131, 131}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
 	}, 37, func(t *testing.T, p *convPlan) {
 		s, ok := p.phasedWinograd()
 		if !ok {
 			t.Fatal("not computed as Winograd's F(2×2, 3×3) over phases; resize the test")
 		}
-		if chunks := ceilDiv(p.n, winogradBudget/s.plan.inPlane()); (chunks > 1) != strings.Contains(t.Name(), "chunks") {
-			t.Fatalf("%d chunks; resize the test", chunks)
+		if bands := s.plan.winogradTiling().bands; (bands > 1) != strings.Contains(t.Name(), "bands") {
+			t.Fatalf("%d bands of tile rows; resize the test", bands)
 		}
 	})
 }
@@ -678,7 +679,7 @@ func TestPhasedWinogradRule(t *testing.T) {
 		o    ConvOptions
 		want bool
 	}{
-		{"alexnet1", []int{1, 3, 224, 224}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
+		{"alexnet1_bands", []int{1, 3, 224, 224}, []int{64, 3, 11, 11}, ConvOptions{Stride: [2]int{4, 4}, Padding: [2]int{2, 2}}, true},
 		{"resnet_3x3_stride2", []int{1, 64, 56, 56}, []int{128, 64, 3, 3}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, false},
 		{"resnet_stem_7x7_stride2", []int{1, 3, 224, 224}, []int{64, 3, 7, 7}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{3, 3}}, false},
 		{"stride1", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}, false},
