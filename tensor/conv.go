@@ -198,6 +198,10 @@ func (p *convPlan) forward(x, w, y, keep []float32) {
 	for i0 := 0; i0 < p.n; i0 += p.chunk {
 		nb := min(p.chunk, p.n-i0)
 		ld := nb * p.hw
+		if parts := p.depthParts(ld); parts > 1 {
+			p.forwardDepthSplit(x[i0*p.inPlane():], w, y[i0*outPlane:], col, nb, ld, parts)
+			continue
+		}
 		p.im2col(x[i0*p.inPlane():], nb, col, ld)
 		dst, ldy := y[i0*outPlane:], ld
 		if nb > 1 {
