@@ -136,15 +136,20 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 		panic(fmt.Sprintf("tensor: Conv2d bias %v for %d output channels", bias.shape, p.cout))
 	}
 	out := result([]int{p.n, p.cout, p.geom.OH, p.geom.OW}, x, w, bias)
-	var keep []float32
+	var col []float32
+	// Weights that take no gradient (inference) keep their packed forms
+	// between calls (packedFor).
+	keep := !w.requiresGrad
 	split, phased := p.phasedWinograd()
 	switch rows, tiling := p.bandRows(), p.implicitTiling(); {
 	case p.winograd():
-		p.forwardWinograd(x.data, w.data, &ep, out.data, p.winogradTiling(), false, nil)
+		pw := packedFor(w.data, keep, p.weightForm(formWinograd), func(pw *packedWeights) { p.winogradWeights(w.data, pw) })
+		p.forwardWinograd(x.data, pw.rows, &ep, out.data, p.winogradTiling(), false, nil)
+		pw.release()
 	case phased:
-		p.forwardPhased(split, x.data, w.data, &ep, out.data)
+		p.forwardPhased(split, x.data, w.data, keep, &ep, out.data)
 	case implicitEnabled && tiling.ok():
-		p.forwardImplicit(x.data, w.data, &ep, out.data, tiling, false)
+		p.forwardImplicit(x.data, w.data, keep, &ep, out.data, tiling, false)
 	case p.batched():
 		p.forwardBatched(x.data, w.data, &ep, out.data)
 	case rows > 0 && !(w.requiresGrad && p.chunk == p.n):
@@ -154,9 +159,9 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 		// weight needs a gradient, keep the matrix for the backward pass
 		// rather than build it twice.
 		if w.requiresGrad && !p.pointwise && p.chunk == p.n {
-			keep = arenaOf(x, w).buffer(p.geom.ColRows() * p.n * p.hw)
+			col = arenaOf(x, w).buffer(p.geom.ColRows() * p.n * p.hw)
 		}
-		p.forward(x.data, w.data, out.data, keep)
+		p.forward(x.data, w.data, out.data, col)
 		if !ep.empty() {
 			kernel.Parallel(p.n*p.cout, max(1, 4096/max(1, p.hw)), func(lo, hi int) {
 				for i := lo; i < hi; i++ {
@@ -165,7 +170,7 @@ func conv2dForward(x, w, bias *Tensor, p convPlan, ep epilogue) *Tensor {
 			})
 		}
 	}
-	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data, keep) }, x, w, bias)
+	return record(out, opConv2d, func(out *Tensor) { p.backward(x, w, bias, out.grad.data, col) }, x, w, bias)
 }
 
 func (p *convPlan) inPlane() int { return p.geom.C * p.geom.H * p.geom.W }

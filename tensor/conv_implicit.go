@@ -143,19 +143,14 @@ func (p *convPlan) wideColumns(b *bands, images, rows int) int {
 	return (rows-1)*b.ld + (images-1)*b.wp + p.geom.OW
 }
 
-// packWeights packs each group's weights for kernel.SgemmRowsPacked; the
-// caller releases them.
-func (p *convPlan) packWeights(w []float32) []kernel.RowsA {
-	packed := make([]kernel.RowsA, p.groups)
-	for g := range packed {
-		packed[g] = kernel.PackRowsA(p.coutG, p.rowsG, w[g*p.coutG*p.rowsG:], p.rowsG)
-	}
-	return packed
-}
-
-func releaseWeights(packed []kernel.RowsA) {
-	for g := range packed {
-		packed[g].Release()
+// packWeights fills pw with each group's weights packed for
+// kernel.SgemmRowsPacked.
+func (p *convPlan) packWeights(w []float32, pw *packedWeights) {
+	size := p.coutG * p.rowsG
+	buf := pw.buffer(p.groups * size)
+	pw.rows = make([]kernel.RowsA, p.groups)
+	for g := range pw.rows {
+		pw.rows[g] = kernel.PackRowsAInto(buf[g*size:], p.coutG, p.rowsG, w[g*size:], p.rowsG)
 	}
 }
 
@@ -168,10 +163,11 @@ func releaseWeights(packed []kernel.RowsA) {
 // columns of each are copied into y and finished by ep, or with accumulate
 // added to y. Where the padding is a large share of those rows, the GEMM
 // computes the output columns alone instead (tileRuns).
-func (p *convPlan) forwardImplicit(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
+func (p *convPlan) forwardImplicit(x, w []float32, keep bool, ep *epilogue, y []float32, t implicitTiling, accumulate bool) {
 	b := p.bandLayout(t)
-	packed := p.packWeights(w)
-	defer releaseWeights(packed)
+	pw := packedFor(w, keep, p.weightForm(formImplicit), func(pw *packedWeights) { p.packWeights(w, pw) })
+	defer pw.release()
+	packed := pw.rows
 	kernel.Parallel(t.groups(p.n)*t.bands, 1, func(lo, hi int) {
 		xp := kernel.GetScratch(p.geom.BandFloats(p.geom.C, b.plane))
 		wide := kernel.GetScratch(p.cout * b.maxRows * b.ld)
@@ -313,7 +309,7 @@ func (p *convPlan) backwardImplicit(x, w, gy, dw []float32, betaW float32, dx []
 	wt := kernel.GetScratch(len(w))
 	defer kernel.PutScratch(wt)
 	p.transposeWeights(w, wt)
-	pt.forwardImplicit(gy, wt, &epilogue{}, dx, tT, betaX != 0)
+	pt.forwardImplicit(gy, wt, false, &epilogue{}, dx, tT, betaX != 0)
 	return true, true
 }
 
@@ -401,8 +397,10 @@ func (p *convPlan) backwardShared(pt *convPlan, x, w, gy, dw []float32, betaW fl
 	wt := kernel.GetScratch(len(w))
 	defer kernel.PutScratch(wt)
 	p.transposeWeights(w, wt)
-	packed := pt.packWeights(wt)
-	defer releaseWeights(packed)
+	pw := packedWeights{scratch: true}
+	pt.packWeights(wt, &pw)
+	defer pw.release()
+	packed := pw.rows
 	rowsIn := p.geom.PH*bt.ld + p.geom.PW // where dY's first wide row starts in its band
 	noEpilogue := &epilogue{}
 	p.eachWorkerShare(t, dw, betaW, func(dwPart []float32, lo, hi int) {

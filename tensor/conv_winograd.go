@@ -147,12 +147,34 @@ func (p *convPlan) winogradGeom() kernel.ConvGeom {
 // phase planes, plane floats apart, from the band's first row.
 type bandLayout func(xp []float32, img, t0, t1, plane int)
 
-// forwardWinograd writes the convolution of x with w into y (N×Cout×OH×OW),
+// winogradWeights fills pw with the weights of the 16 GEMMs from w (Cout×C
+// 3×3 kernels): U[ξ] = (G g Gᵀ)[ξ] for every pair of channels, 16 matrices
+// Cout×C, packed.
+func (p *convPlan) winogradWeights(w []float32, pw *packedWeights) {
+	c, cout := p.geom.C, p.cout
+	u := kernel.GetScratch(16 * cout * c)
+	kernel.Sgemm(false, true, 16, cout*c, 9, 1, winogradWeight, 9, w, 9, 0, u, cout*c)
+	// All 16 packed into one buffer: one scratch buffer each would be
+	// more of one size class than the free lists keep.
+	pu := pw.buffer(16 * cout * c)
+	pw.rows = make([]kernel.RowsA, 16)
+	for xi := range pw.rows {
+		pw.rows[xi] = kernel.PackRowsAInto(pu[xi*cout*c:], cout, c, u[xi*cout*c:], c)
+	}
+	if pw.rows[0].Packed() {
+		kernel.PutScratch(u)
+	} else {
+		pw.bufs = append(pw.bufs, u) // read where it lies
+	}
+}
+
+// forwardWinograd writes the convolution with the weights packed (by
+// winogradWeights) of x into y (N×Cout×OH×OW),
 // finished by ep, or with accumulate adds it to y; tile by tile of t in
 // parallel. Each band's input is laid out by the worker that transforms
 // it, so that it stays in that core's cache: from x by PadBand, or by
 // layout when that is not nil (t must then tile one image at a time).
-func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t implicitTiling, accumulate bool, layout bandLayout) {
+func (p *convPlan) forwardWinograd(x []float32, packed []kernel.RowsA, ep *epilogue, y []float32, t implicitTiling, accumulate bool, layout bandLayout) {
 	c, cout := p.geom.C, p.cout
 	pg := p.winogradGeom()
 	wp := pg.PaddedWidth() // tiles of an image's row, the last ones past OW junk
@@ -161,18 +183,6 @@ func (p *convPlan) forwardWinograd(x, w []float32, ep *epilogue, y []float32, t 
 	plane := (rows + pg.BandHalo()) * ld
 	n := (rows-1)*ld + (t.images-1)*wp + pg.OW // columns of a full tile's GEMMs
 
-	// U[ξ] = (G g Gᵀ)[ξ] for every pair of channels: 16 matrices Cout×C.
-	u := kernel.GetScratch(16 * cout * c)
-	defer kernel.PutScratch(u)
-	kernel.Sgemm(false, true, 16, cout*c, 9, 1, winogradWeight, 9, w, 9, 0, u, cout*c)
-	// All 16 packed into one buffer: one scratch buffer each would be
-	// more of one size class than the free lists keep.
-	pu := kernel.GetScratch(16 * cout * c)
-	defer kernel.PutScratch(pu)
-	packed := make([]kernel.RowsA, 16)
-	for xi := range packed {
-		packed[xi] = kernel.PackRowsAInto(pu[xi*cout*c:], cout, c, u[xi*cout*c:], c)
-	}
 	inPlane := p.inPlane()
 	if layout != nil && t.images != 1 {
 		panic("tensor: forwardWinograd with a band layout of images side by side")
@@ -254,6 +264,9 @@ func (p *convPlan) inputGradWinograd(w, gy, dx []float32, betaX float32) bool {
 	wt := kernel.GetScratch(len(w))
 	defer kernel.PutScratch(wt)
 	p.transposeWeights(w, wt)
-	pt.forwardWinograd(gy, wt, &epilogue{}, dx, pt.winogradTiling(), betaX != 0, nil)
+	pw := packedWeights{scratch: true}
+	pt.winogradWeights(wt, &pw)
+	defer pw.release()
+	pt.forwardWinograd(gy, pw.rows, &epilogue{}, dx, pt.winogradTiling(), betaX != 0, nil)
 	return true
 }

@@ -118,15 +118,20 @@ func patchPlanes(sh, sw int, by, bx []int) []kernel.PhasePlane {
 
 // forwardPhased writes the convolution of x with w into y as s, finished
 // by ep: each band of tile rows lays out the rows of the phases it reads.
-func (p *convPlan) forwardPhased(s phaseSplit, x, w []float32, ep *epilogue, y []float32) {
+// The weights' form is kept between calls when keep holds (packedFor).
+func (p *convPlan) forwardPhased(s phaseSplit, x, w []float32, keep bool, ep *epilogue, y []float32) {
 	g, pd := &p.geom, s.plan
-	wd := kernel.GetScratch(p.cout * pd.rowsG)
-	defer kernel.PutScratch(wd)
-	p.phaseWeights(s, w, wd)
+	pw := packedFor(w, keep, p.weightForm(formPhased), func(pw *packedWeights) {
+		wd := kernel.GetScratch(p.cout * pd.rowsG)
+		defer kernel.PutScratch(wd)
+		p.phaseWeights(s, w, wd)
+		pd.winogradWeights(wd, pw)
+	})
+	defer pw.release()
 	in, perRow := g.H*g.W, len(s.planes)/g.SH // input plane; planes of a row phase
 	pg := pd.winogradGeom()
 	cols := pg.PaddedWidth()
-	pd.forwardWinograd(nil, wd, ep, y, pd.winogradTiling(), false, func(xp []float32, img, t0, t1, plane int) {
+	pd.forwardWinograd(nil, pw.rows, ep, y, pd.winogradTiling(), false, func(xp []float32, img, t0, t1, plane int) {
 		// The band's rows of each plane are the plane's from row t0 on:
 		// the planes shifted down by t0.
 		band := make([]kernel.PhasePlane, perRow)

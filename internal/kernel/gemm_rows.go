@@ -73,6 +73,11 @@ func PackRowsAInto(dst []float32, m, k int, a []float32, lda int) RowsA {
 	return pa
 }
 
+// Packed reports whether pa holds A packed in a buffer of its own (dst,
+// for PackRowsAInto) rather than reading A where it lies, as the portable
+// kernel does.
+func (pa *RowsA) Packed() bool { return pa.kern != nil }
+
 // Release returns the packed A's buffer, if PackRowsA took one; pa must
 // not be used after.
 func (pa *RowsA) Release() {
