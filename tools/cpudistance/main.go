@@ -29,6 +29,16 @@ func main() {
 	})
 	a, b = 0, 1
 	flag.Parse()
+	// Each spinning side holds a P of its own, and the watchdog below a
+	// third, whatever CPUs the process was started on.
+	runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 3))
+	// Each side spins until the other answers: should one never run (both
+	// threads held on one CPU by a scheduler), give up rather than hang
+	// the script that asked.
+	time.AfterFunc(10*time.Second, func() {
+		fmt.Fprintln(os.Stderr, "cpudistance: no answer between the two CPUs in 10 s")
+		os.Exit(1)
+	})
 	trip, err := roundTrip(a, b, 200000)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cpudistance:", err)
