@@ -59,6 +59,15 @@ func poolGeom(op string, x *Tensor, o PoolOptions) (kernel.ConvGeom, int) {
 // handing to another core.
 func planeGrain(size int) int { return max(1, 16384/max(1, size)) }
 
+// clearPlanes zeroes planes [lo, hi) of size floats each in dst. A
+// backward pass that adds into its planes clears them in its own parallel
+// chunk rather than all at once before: cleared on one core, the planes
+// another core then writes are pulled over from the first line by line,
+// which on a machine whose two CPUs sit far apart made LeNet-5's
+// pooling's input gradient and whatever reuses its memory several times
+// slower.
+func clearPlanes(dst []float32, lo, hi, size int) { clear(dst[lo*size : hi*size]) }
+
 // MaxPool2d returns max pooling of x (N×C×H×W), as torch's max_pool2d.
 func MaxPool2d(x *Tensor, o PoolOptions) *Tensor {
 	g, planes := poolGeom("MaxPool2d", x, o)
@@ -72,11 +81,11 @@ func MaxPool2d(x *Tensor, o PoolOptions) *Tensor {
 	})
 	return record(out, opMaxPool2d, func(out *Tensor) {
 		dst, beta := gradSlot(x)
-		if beta == 0 {
-			clear(dst)
-		}
 		gy := out.grad.data
 		kernel.Parallel(planes, planeGrain(in), func(lo, hi int) {
+			if beta == 0 {
+				clearPlanes(dst, lo, hi, in)
+			}
 			for p := lo; p < hi; p++ {
 				kernel.MaxPoolPlaneBackward(gy[p*op:(p+1)*op], arg[p*op:(p+1)*op], dst[p*in:(p+1)*in])
 			}
@@ -97,11 +106,11 @@ func AvgPool2d(x *Tensor, o PoolOptions) *Tensor {
 	})
 	return record(out, opAvgPool2d, func(out *Tensor) {
 		dst, beta := gradSlot(x)
-		if beta == 0 {
-			clear(dst)
-		}
 		gy := out.grad.data
 		kernel.Parallel(planes, planeGrain(in), func(lo, hi int) {
+			if beta == 0 {
+				clearPlanes(dst, lo, hi, in)
+			}
 			for p := lo; p < hi; p++ {
 				kernel.AvgPoolPlaneBackward(&g, o.CountIncludePad, o.DivisorOverride, gy[p*op:(p+1)*op], dst[p*in:(p+1)*in])
 			}
@@ -125,11 +134,11 @@ func AdaptiveAvgPool2d(x *Tensor, oh, ow int) *Tensor {
 	})
 	return record(out, opAdaptiveAvgPool2d, func(out *Tensor) {
 		dst, beta := gradSlot(x)
-		if beta == 0 {
-			clear(dst)
-		}
 		gy := out.grad.data
 		kernel.Parallel(n*c, planeGrain(in), func(lo, hi int) {
+			if beta == 0 {
+				clearPlanes(dst, lo, hi, in)
+			}
 			for p := lo; p < hi; p++ {
 				kernel.AdaptiveAvgPoolPlaneBackward(h, w, oh, ow, gy[p*op:(p+1)*op], dst[p*in:(p+1)*in])
 			}
