@@ -143,6 +143,18 @@ func (p *convPlan) wideColumns(b *bands, images, rows int) int {
 	return (rows-1)*b.ld + (images-1)*b.wp + p.geom.OW
 }
 
+// packTransposed returns the weights of p's transposed convolution (w
+// transposed, see transposeWeights) as pack packs them, in scratch that
+// the caller releases. The transposed weights stay with the form: a
+// portable kernel's RowsA reads them where they lie.
+func (p *convPlan) packTransposed(w []float32, pack func(wt []float32, pw *packedWeights)) packedWeights {
+	pw := packedWeights{scratch: true}
+	wt := pw.buffer(len(w))
+	p.transposeWeights(w, wt)
+	pack(wt, &pw)
+	return pw
+}
+
 // packWeights fills pw with each group's weights packed for
 // kernel.SgemmRowsPacked.
 func (p *convPlan) packWeights(w []float32, pw *packedWeights) {
@@ -394,11 +406,7 @@ func (p *convPlan) sharesBands(pt *convPlan, t implicitTiling) bool {
 // wide rows a second time, and reads the band while it is in cache.
 func (p *convPlan) backwardShared(pt *convPlan, x, w, gy, dw []float32, betaW float32, dx []float32, betaX float32, t implicitTiling) {
 	b, bt := p.bandLayout(t), pt.bandLayout(t)
-	wt := kernel.GetScratch(len(w))
-	defer kernel.PutScratch(wt)
-	p.transposeWeights(w, wt)
-	pw := packedWeights{scratch: true}
-	pt.packWeights(wt, &pw)
+	pw := p.packTransposed(w, pt.packWeights)
 	defer pw.release()
 	packed := pw.rows
 	rowsIn := p.geom.PH*bt.ld + p.geom.PW // where dY's first wide row starts in its band

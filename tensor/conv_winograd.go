@@ -261,11 +261,7 @@ func (p *convPlan) inputGradWinograd(w, gy, dx []float32, betaX float32) bool {
 	if !ok || !pt.winograd() {
 		return false
 	}
-	wt := kernel.GetScratch(len(w))
-	defer kernel.PutScratch(wt)
-	p.transposeWeights(w, wt)
-	pw := packedWeights{scratch: true}
-	pt.winogradWeights(wt, &pw)
+	pw := p.packTransposed(w, pt.winogradWeights)
 	defer pw.release()
 	pt.forwardWinograd(gy, pw.rows, &epilogue{}, dx, pt.winogradTiling(), betaX != 0, nil)
 	return true
