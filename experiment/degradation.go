@@ -43,6 +43,10 @@ type Config struct {
 	// TorchInit initialises every net as PyTorch's layers initialise
 	// themselves rather than as the paper (models.Options.TorchInit).
 	TorchInit bool
+	// ZeroInitResidual starts every ResNet's residual branches with the
+	// weight of their last batch norm at 0 (models.Options.ZeroInitResidual);
+	// the plain nets, which have no shortcuts, are built as without it.
+	ZeroInitResidual bool
 	// OutDir receives a folder per net (named as the model: plain20,
 	// resnet20, …) and the experiment's files.
 	OutDir string
@@ -112,7 +116,8 @@ type settings struct {
 	Seed        uint64       `json:"seed"`
 	Subset      int          `json:"subset"`
 	Init        string       `json:"init,omitempty"` // "torch" with TorchInit; the paper's when empty
-	TrainImages int          `json:"train_images"`   // after Subset
+	ZeroInit    bool         `json:"zero_init_residual,omitempty"`
+	TrainImages int          `json:"train_images"` // after Subset
 	TestImages  int          `json:"test_images"`
 }
 
@@ -143,7 +148,7 @@ func Degradation(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	st := settings{Experiment: "degradation", Recipe: cfg.Recipe, Seed: cfg.Seed, Subset: max(cfg.Subset, 0),
-		TrainImages: trainSet.Len(), TestImages: cfg.Test.Len()}
+		TrainImages: trainSet.Len(), TestImages: cfg.Test.Len(), ZeroInit: cfg.ZeroInitResidual}
 	if cfg.TorchInit {
 		st.Init = "torch"
 	}
@@ -165,7 +170,8 @@ func Degradation(ctx context.Context, cfg Config) (*Result, error) {
 		for j, residual := range families {
 			name := modelName(depth, residual)
 			info, _ := models.Info(name) // checked in checkConfig
-			model, err := models.New(name, models.Options{Classes: classes, Seed: cfg.Seed, TorchInit: cfg.TorchInit})
+			model, err := models.New(name, models.Options{Classes: classes, Seed: cfg.Seed,
+				TorchInit: cfg.TorchInit, ZeroInitResidual: cfg.ZeroInitResidual && residual})
 			if err != nil {
 				return res, err
 			}

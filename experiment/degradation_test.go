@@ -165,10 +165,17 @@ func TestDegradationSmall(t *testing.T) {
 	}
 	t.Logf("finished experiment read back in %v", time.Since(start))
 
-	// Another seed in the same folder is refused.
-	cfg.Seed = 6
-	if _, err := Degradation(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "another output folder") {
-		t.Errorf("another seed in the same folder: %v", err)
+	// Another seed or initialisation in the same folder is refused.
+	for _, change := range []func(*Config){
+		func(c *Config) { c.Seed = 6 },
+		func(c *Config) { c.ZeroInitResidual = true },
+		func(c *Config) { c.TorchInit = true },
+	} {
+		other := cfg
+		change(&other)
+		if _, err := Degradation(context.Background(), other); err == nil || !strings.Contains(err.Error(), "another output folder") {
+			t.Errorf("other settings in the same folder: %v", err)
+		}
 	}
 }
 
@@ -233,5 +240,25 @@ func TestDegradationRefuses(t *testing.T) {
 		if _, err := Degradation(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want one saying %q", err, c.want)
 		}
+	}
+}
+
+// TestDegradationZeroInitResidual trains the ResNets from zero-initialised
+// residual branches beside plain nets, which have none to zero: both build
+// and train, and the setting is kept with the folder.
+func TestDegradationZeroInitResidual(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{Depths: []int{8}, Train: colours(200, 1), Test: colours(50, 2), Subset: 100,
+		Recipe: train.ResNetCIFARRecipe(1), Seed: 3, OutDir: dir, ZeroInitResidual: true}
+	res, err := Degradation(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 2 || len(res.Runs[0].History) != 1 || len(res.Runs[1].History) != 1 {
+		t.Fatalf("runs %+v", res.Runs)
+	}
+	settings, err := os.ReadFile(filepath.Join(dir, SettingsFile))
+	if err != nil || !bytes.Contains(settings, []byte(`"zero_init_residual": true`)) {
+		t.Errorf("settings %s, %v", settings, err)
 	}
 }

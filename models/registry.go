@@ -34,6 +34,12 @@ type Options struct {
 	// PyTorch without an init of its own starts. CIFAR ResNets and their
 	// plain twins only.
 	TorchInit bool
+	// ZeroInitResidual starts the last batch norm of every residual branch
+	// with weight 0, as torchvision's zero_init_residual: each block starts
+	// as its shortcut alone, so a deep ResNet starts as a shallow one.
+	// ImageNet and CIFAR ResNets only (a plain net has no shortcut to keep
+	// the signal).
+	ZeroInitResidual bool
 }
 
 // ModelInfo describes a model of the registry.
@@ -181,11 +187,16 @@ func New(name string, opts Options) (nn.Module, error) {
 		return nil, fmt.Errorf("models: %s has no input transform (TransformInput is for googlenet)", e.info.Name)
 	case opts.TorchInit && e.info.Family != "cifar-resnet":
 		return nil, fmt.Errorf("models: %s keeps its own initialisation (TorchInit is for the CIFAR ResNets and plain nets)", e.info.Name)
+	case opts.ZeroInitResidual && !hasResidualBranches(e.info):
+		return nil, fmt.Errorf("models: %s has no residual branches (ZeroInitResidual is for the ResNets)", e.info.Name)
 	}
 	if opts.Classes == 0 {
 		opts.Classes = e.info.Classes
 	}
 	m := e.build(tensor.NewRNG(opts.Seed), opts)
+	if opts.ZeroInitResidual {
+		zeroInitResidual(m)
+	}
 	nn.SeedDropout(m, opts.Seed)
 	return m, nil
 }

@@ -30,6 +30,7 @@ func newDegradationCmd() *cobra.Command {
 		subset   int
 		seed     uint64
 		initFlag string
+		zeroInit bool
 		out      string
 		nets     []string
 	)
@@ -50,6 +51,9 @@ is always used whole. --data is as for train. --init torch starts every net
 from PyTorch's default initialisation instead of the paper's kaiming-normal:
 how a CIFAR ResNet written in PyTorch without an init of its own starts, and
 at learning rate 0.1 a deep ResNet learns much sooner from it.
+--zero-init-residual starts the ResNets' residual branches with the weight of
+their last batch norm at 0, as torchvision's zero_init_residual: every block
+starts as its shortcut, and a deep ResNet as a shallow one.
 
 Each net trains in its own folder of --out with a checkpoint after every
 epoch; run the same command again to resume a stopped experiment (finished
@@ -78,7 +82,7 @@ later.`,
 			logw := cmd.ErrOrStderr()
 			res, err := experiment.Degradation(cmd.Context(), experiment.Config{
 				Depths: depths, Train: set.Train, Test: set.Test, Subset: subset,
-				Recipe: train.ResNetCIFARRecipe(epochs), Seed: seed, TorchInit: torchInit, OutDir: out, Progress: progressFor(logw),
+				Recipe: train.ResNetCIFARRecipe(epochs), Seed: seed, TorchInit: torchInit, ZeroInitResidual: zeroInit, OutDir: out, Progress: progressFor(logw),
 				SkipPlain: skipPlain, SkipResidual: skipResidual,
 			})
 			if res != nil && len(res.Runs) > 0 {
@@ -103,6 +107,7 @@ later.`,
 	f.IntVar(&subset, "subset", 0, "train on N images only, the same number from each class (0: all 50,000)")
 	f.Uint64Var(&seed, "seed", 1, "random seed of every net's weights, the data order, augmentation and subset")
 	f.StringVar(&initFlag, "init", "paper", initUsage)
+	f.BoolVar(&zeroInit, "zero-init-residual", false, zeroInitUsage+" (the ResNets; the plain nets have no shortcut)")
 	f.StringVar(&out, "out", filepath.Join("runs", "degradation"), "folder for the runs, the log and the figure")
 	f.StringSliceVar(&nets, "nets", []string{"plain", "resnet"}, "the families to train at each depth: plain, resnet or both")
 	return cmd

@@ -131,6 +131,7 @@ func newTrainCmd() *cobra.Command {
 		seed      uint64
 		resume    bool
 		initFlag  string
+		zeroInit  bool
 		subset    int
 		epochs    int
 		batch     int
@@ -192,7 +193,7 @@ after every epoch; --resume continues from it.`,
 			if err != nil {
 				return err
 			}
-			model, err := models.New(name, models.Options{Seed: seed, TorchInit: torchInit})
+			model, err := models.New(name, models.Options{Seed: seed, TorchInit: torchInit, ZeroInitResidual: zeroInit})
 			if err != nil {
 				return err
 			}
@@ -227,6 +228,7 @@ after every epoch; --resume continues from it.`,
 	f.Uint64Var(&seed, "seed", 1, "random seed: the same seed gives the same weights")
 	f.BoolVar(&resume, "resume", false, "continue from the checkpoint in --out")
 	f.StringVar(&initFlag, "init", "paper", initUsage)
+	f.BoolVar(&zeroInit, "zero-init-residual", false, zeroInitUsage+" (the ResNets)")
 	f.IntVar(&epochs, "epochs", 0, fmt.Sprintf("epochs (default %d on MNIST, %d on CIFAR-10)", lenetRecipe.Epochs, cifarEpochs))
 	f.IntVar(&batch, "batch", 0, "batch size (default 128)")
 	f.Float64Var(&lr, "lr", 0, fmt.Sprintf("learning rate: the peak on MNIST, the initial on CIFAR-10 (default %g, %g)",
@@ -236,6 +238,8 @@ after every epoch; --resume continues from it.`,
 }
 
 const initUsage = "initial weights of a CIFAR ResNet or plain net: paper (kaiming-normal with fan-in) or torch (PyTorch's default)"
+
+const zeroInitUsage = "start every residual branch's last batch norm weight at 0, as torchvision's zero_init_residual"
 
 // parseInit reads --init: whether the weights start from PyTorch's
 // default initialisation.
