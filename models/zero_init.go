@@ -1,16 +1,16 @@
 package models
 
-import (
-	"strings"
-
-	"github.com/convnet/convnet/nn"
-)
+import "github.com/convnet/convnet/nn"
 
 // hasResidualBranches reports whether the model's blocks add a residual
 // branch to a shortcut: the ImageNet ResNets and the CIFAR ResNets, not
 // their plain twins.
 func hasResidualBranches(info ModelInfo) bool {
-	return info.Family == "resnet" || (info.Family == "cifar-resnet" && strings.HasPrefix(info.Name, "resnet"))
+	if info.Family == "cifar-resnet" {
+		_, residual, _ := parseCIFARName(info.Name)
+		return residual
+	}
+	return info.Family == "resnet"
 }
 
 // zeroInitResidual sets the weight of the last batch norm of every residual

@@ -82,8 +82,8 @@ later.`,
 			logw := cmd.ErrOrStderr()
 			res, err := experiment.Degradation(cmd.Context(), experiment.Config{
 				Depths: depths, Train: set.Train, Test: set.Test, Subset: subset,
-				Recipe: train.ResNetCIFARRecipe(epochs), Seed: seed, TorchInit: torchInit, ZeroInitResidual: zeroInit, OutDir: out, Progress: progressFor(logw),
-				SkipPlain: skipPlain, SkipResidual: skipResidual,
+				Recipe: train.ResNetCIFARRecipe(epochs), Seed: seed, OutDir: out, Progress: progressFor(logw),
+				TorchInit: torchInit, ZeroInitResidual: zeroInit, SkipPlain: skipPlain, SkipResidual: skipResidual,
 			})
 			if res != nil && len(res.Runs) > 0 {
 				w := cmd.OutOrStdout()
